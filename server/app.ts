@@ -1,0 +1,97 @@
+/**
+ * Assembles the Express app in one readable order: proxy trust, CORS, the Java client's
+ * `;jsessionid=`, sessions, body parsers, the calls, then the envelope for unknown calls and
+ * for anything that failed before a call ran.
+ */
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import { Pool } from 'pg';
+import { allCalls } from '../routes';
+import type { Config } from './config';
+import type { Db } from './db/knex';
+import { cors } from './http/cors';
+import { jsessionidPathParameter, sessionMiddleware } from './http/session';
+import { bodyParsers, mount, sendEnvelope, uploadDirOf } from './rpc/adapter';
+import { DeployRError } from './rpc/errors';
+import { createServices, type Services } from './services';
+import { ensureSetting } from '../models/settings';
+import crypto from 'node:crypto';
+
+export interface App {
+  app: Express;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  config: Config;
+  db: Db;
+  databaseUrl: string;
+  log?: (message: string, err?: unknown) => void;
+}
+
+function defaultLog(message: string, err?: unknown): void {
+  if (err) console.error(`[deployr] ${message}:`, err instanceof Error ? err.stack : err);
+  else console.log(`[deployr] ${message}`);
+}
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const { config, db } = opts;
+  const log = opts.log ?? defaultLog;
+  const services = createServices(config, db);
+  const sessionPool = new Pool({ connectionString: opts.databaseUrl, max: 10 });
+  sessionPool.on('error', (err) => log('session pool error', err));
+  // Kept in the database so sessions survive restarts and are shared by several processes.
+  const secret = await ensureSetting(db, 'session_secret', crypto.randomBytes(32).toString('hex'));
+  const { middleware: session } = sessionMiddleware(config, sessionPool, secret);
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('etag', false);
+  if (config.corsOrigins.length > 0) app.use(config.basePath, cors(config.corsOrigins));
+
+  const api = express.Router();
+  api.use(jsessionidPathParameter);
+  api.use(session);
+  api.use(...bodyParsers({ uploadDir: uploadDirOf(config.dataDir), maxFileUploadSize: config.limits.maxFileUploadSize, maxRequestSize: config.maxRequestSize }));
+  const calls = express.Router();
+  mount(calls, allCalls, { services, uploadDir: uploadDirOf(config.dataDir), log });
+  api.use(calls);
+  api.use('/r', unknownCall);
+  api.use(failedBeforeCall(log));
+  app.use(config.basePath, api);
+  app.use(failedBeforeCall(log));
+
+  return {
+    app,
+    services,
+    async close() {
+      await sessionPool.end();
+    },
+  };
+}
+
+const unknownCall: RequestHandler = (req, res) => {
+  sendEnvelope(req, res, `/r${req.path}`, { error: new DeployRError(404, `Not Found: no such call on the API: /r${req.path}`) });
+};
+
+/** Body-parser and upload failures: a 400 envelope, never Express's HTML page. */
+function failedBeforeCall(log: (message: string, err?: unknown) => void): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const e = err as { code?: string; type?: string; status?: number; message?: string };
+    let error: DeployRError;
+    if (e.code === 'LIMIT_FILE_SIZE') error = new DeployRError(413, 'Bad Request: upload exceeds the maximum file upload size');
+    else if (e.type === 'entity.too.large' || e.code === 'LIMIT_FIELD_VALUE') error = new DeployRError(400, 'Bad Request: request is too large');
+    else if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) error = new DeployRError(400, `Bad Request: ${e.message ?? 'invalid upload'}`);
+    else if (e.status && e.status >= 400 && e.status < 500) error = new DeployRError(400, 'Bad Request: invalid data on call');
+    else {
+      log(`request ${req.method} ${req.originalUrl} failed`, err);
+      error = new DeployRError(900);
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendEnvelope(req, res, req.path.startsWith('/r/') ? req.path : req.originalUrl.replace(/^\/deployr/, '').split('?')[0], { error });
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The DeployR response envelope, in JSON or element-only XML.
+ *
+ * JSON: {"deployr":{"response":{"call", "success", ...payload, "uid"}}}.
+ * XML: the same tree under <deployr><response>; keys become elements, null an empty element,
+ * arrays repeated children named after the singular of their key (<values><value>), a row of a
+ * matrix (an array inside an array) one comma-separated text element.
+ */
+import crypto from 'node:crypto';
+import { Builder } from 'xml2js';
+
+export type Format = 'json' | 'xml';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue | undefined };
+export type ResponsePayload = { [key: string]: JsonValue | undefined };
+
+export interface EnvelopeFields {
+  call: string;
+  success: boolean;
+  payload?: ResponsePayload;
+  error?: string;
+  errorCode?: number;
+  /** The CSRF token, added to login/about responses as DeployR 8.0.5 does. */
+  csrfToken?: string;
+}
+
+export function newUid(): string {
+  return 'UID-' + crypto.randomBytes(16).toString('hex').toUpperCase();
+}
+
+export function buildResponse(fields: EnvelopeFields): { [key: string]: JsonValue | undefined } {
+  const response: { [key: string]: JsonValue | undefined } = { call: fields.call, success: fields.success };
+  if (fields.payload) Object.assign(response, fields.payload);
+  if (!fields.success) {
+    response.error = fields.error ?? null;
+    response.errorCode = fields.errorCode ?? 900;
+  }
+  response.uid = newUid();
+  if (fields.csrfToken) response['X-XSRF-TOKEN'] = fields.csrfToken;
+  return response;
+}
+
+export function renderJson(response: { [key: string]: JsonValue | undefined }): string {
+  return JSON.stringify({ deployr: { response } });
+}
+
+const IRREGULAR_SINGULARS: Record<string, string> = {
+  directories: 'directory',
+  categories: 'category',
+  dimnames: 'dimname',
+  warnings: 'warning',
+  children: 'child',
+  properties: 'property',
+};
+
+/** The element name for one member of an array-valued key. */
+export function singular(key: string): string {
+  if (IRREGULAR_SINGULARS[key]) return IRREGULAR_SINGULARS[key];
+  if (key.endsWith('ies')) return key.slice(0, -3) + 'y';
+  if (key.endsWith('ses') || key.endsWith('xes')) return key.slice(0, -2);
+  if (key.endsWith('s') && key.length > 1) return key.slice(0, -1);
+  return 'item';
+}
+
+type XmlNode = string | { [key: string]: XmlNode | XmlNode[] };
+
+function toXmlNode(value: JsonValue | undefined, key: string): XmlNode {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) {
+    const child = singular(key);
+    return { [child]: value.map((v) => (Array.isArray(v) ? v.map((x) => (x === null ? '' : String(x))).join(', ') : toXmlNode(v, child))) };
+  }
+  if (typeof value === 'object') {
+    const out: { [key: string]: XmlNode | XmlNode[] } = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      out[k] = toXmlNode(v, k);
+    }
+    return out;
+  }
+  return String(value);
+}
+
+const builder = new Builder({ rootName: 'deployr', headless: false, renderOpts: { pretty: false } });
+
+export function renderXml(response: { [key: string]: JsonValue | undefined }): string {
+  return builder.buildObject({ response: toXmlNode(response, 'response') });
+}
+
+export function render(format: Format, response: { [key: string]: JsonValue | undefined }): { body: string; contentType: string } {
+  return format === 'xml'
+    ? { body: renderXml(response), contentType: 'application/xml; charset=utf-8' }
+    : { body: renderJson(response), contentType: 'application/json; charset=utf-8' };
+}
