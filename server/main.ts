@@ -9,6 +9,7 @@ import { createApp } from './app';
 import { loadConfig } from './config';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
 import { createDb, migrate } from './db/knex';
+import { forgetRunningDatabaseUrl, recordRunningDatabaseUrl } from './db/running';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,6 +21,7 @@ async function main(): Promise<void> {
     console.log(`[deployr] starting embedded PostgreSQL in ${path.join(config.dataDir, 'pg')}`);
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, 'pg'));
     databaseUrl = embedded.url;
+    recordRunningDatabaseUrl(config.dataDir, databaseUrl);
   }
   const db = createDb(databaseUrl);
   await migrate(db);
@@ -57,7 +59,10 @@ async function main(): Promise<void> {
     });
     await app.close();
     await db.destroy();
-    if (embedded) await embedded.stop();
+    if (embedded) {
+      forgetRunningDatabaseUrl(config.dataDir);
+      await embedded.stop();
+    }
     console.log('[deployr] stopped');
     process.exit(0);
   };
