@@ -42,7 +42,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
   sessionPool.on('error', (err) => log('session pool error', err));
   // Kept in the database so sessions survive restarts and are shared by several processes.
   const secret = await ensureSetting(db, 'session_secret', crypto.randomBytes(32).toString('hex'));
-  const { middleware: session } = sessionMiddleware(config, sessionPool, secret);
+  const { middleware: session, store: sessionStore } = sessionMiddleware(config, sessionPool, secret);
 
   const app = express();
   app.disable('x-powered-by');
@@ -66,6 +66,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     app,
     services,
     async close() {
+      sessionStore.close();
       await sessionPool.end();
     },
   };
@@ -78,12 +79,8 @@ const unknownCall: RequestHandler = (req, res) => {
 /** Body-parser and upload failures: a 400 envelope, never Express's HTML page. */
 function failedBeforeCall(log: (message: string, err?: unknown) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const e = err as { code?: string; type?: string; status?: number; message?: string };
     let error: DeployRError;
-    if (e.code === 'LIMIT_FILE_SIZE') error = new DeployRError(413, 'Bad Request: upload exceeds the maximum file upload size');
-    else if (e.type === 'entity.too.large' || e.code === 'LIMIT_FIELD_VALUE') error = new DeployRError(400, 'Bad Request: request is too large');
-    else if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) error = new DeployRError(400, `Bad Request: ${e.message ?? 'invalid upload'}`);
-    else if (e.status && e.status >= 400 && e.status < 500) error = new DeployRError(400, 'Bad Request: invalid data on call');
+    if (err instanceof DeployRError) error = err;
     else {
       log(`request ${req.method} ${req.originalUrl} failed`, err);
       error = new DeployRError(900);

@@ -21,7 +21,7 @@ declare module 'express-session' {
   }
 }
 
-export function sessionMiddleware(config: Config, pool: Pool, secret: string): { middleware: RequestHandler; store: session.Store } {
+export function sessionMiddleware(config: Config, pool: Pool, secret: string): { middleware: RequestHandler; store: session.Store & { close(): void } } {
   const PgStore = connectPgSimple(session);
   const store = new PgStore({
     pool,

@@ -145,7 +145,19 @@ export function bodyParsers(opts: { uploadDir: string; maxFileUploadSize: number
     }),
     limits: { fileSize: opts.maxFileUploadSize, fieldSize: opts.maxRequestSize, files: 16 },
   }).any();
-  return [express.urlencoded({ extended: false, limit: opts.maxRequestSize, parameterLimit: 10000 }), upload];
+  return [express.urlencoded({ extended: false, limit: opts.maxRequestSize, parameterLimit: 10000 }), upload].map(asBadRequest);
+}
+
+/** Whatever a body parser rejects is the client's bad request (a 400 envelope), never a 900. */
+function asBadRequest(parser: RequestHandler): RequestHandler {
+  return (req, res, next) =>
+    parser(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { code?: string; type?: string; message?: string };
+      if (e.code === 'LIMIT_FILE_SIZE') return next(new DeployRError(413, 'Bad Request: upload exceeds the maximum file upload size'));
+      if (e.type === 'entity.too.large' || e.code === 'LIMIT_FIELD_VALUE') return next(new DeployRError(400, 'Bad Request: request is too large'));
+      next(new DeployRError(400, `Bad Request: invalid data on call (${e.message ?? 'unreadable body'})`));
+    });
 }
 
 /** Registers every definition on the router under its path. */
