@@ -59,10 +59,7 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
     onLog: (m: string) => log(m),
     onError: (m: unknown) => log(String(m)),
   });
-  if (isRoot) {
-    // The postgres user must be able to reach the data directory.
-    fs.mkdirSync(path.dirname(databaseDir), { recursive: true });
-  }
+  if (isRoot) ensureTraversable(databaseDir);
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
@@ -77,6 +74,28 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
     url: `postgres://deployr:${password}@127.0.0.1:${port}/postgres`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * As root the cluster runs as the `postgres` user, which must be able to walk down to its data
+ * directory. Our own data directory gets the traverse bit (not read); a parent we do not own
+ * that blocks the way is reported clearly instead of as initdb's "Permission denied".
+ */
+function ensureTraversable(databaseDir: string): void {
+  const dataDir = path.dirname(databaseDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  const mode = fs.statSync(dataDir).mode;
+  if ((mode & 0o001) === 0) fs.chmodSync(dataDir, mode | 0o001);
+  for (let dir = path.dirname(dataDir); ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    if ((st.mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the 'postgres' user when started as root, and it cannot enter ${dir}; ` +
+          `set DEPLOYR_DATA_DIR to a directory outside it, or run as a non-root user`,
+      );
+    }
+    if (dir === path.dirname(dir)) break;
+  }
 }
 
 function processAlive(pid: number): boolean {
