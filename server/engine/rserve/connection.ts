@@ -48,6 +48,8 @@ export interface ConnectOptions {
 export interface CallOptions {
   /** Milliseconds until the call rejects with `R_TIMEOUT` (the answer is then discarded). */
   timeout?: number;
+  /** Send before every call not yet sent (the request on the wire still goes first). */
+  priority?: boolean;
 }
 
 /** An out-of-band message from R: `self.oobSend(value, code)` or `self.oobMessage(value, code)`. */
@@ -311,7 +313,7 @@ export class RConnection extends EventEmitter<RConnectionEvents> {
 
   private request<T>(packet: Buffer, handler: StepHandler<T>, options: CallOptions, label: string): Promise<T> {
     if (this.isClosed) return Promise.reject(this.closeError ?? new RError('R_SESSION_CLOSED', 'the R connection is closed'));
-    const opts: EnqueueOptions = { timeout: options.timeout ?? this.callTimeout, label };
+    const opts: EnqueueOptions = { timeout: options.timeout ?? this.callTimeout, priority: options.priority, label };
     return this.queue.push(packet, handler, opts);
   }
 

@@ -28,7 +28,7 @@ export function parseHello(bytes: Buffer): HelloMessage {
   const attributes: string[] = [];
   for (let i = 12; i < ID_STRING_LENGTH; i += 4) {
     const a = id.slice(i, i + 4);
-    if (/^[\r\n \-]*$/.test(a)) continue;
+    if (/^[\r\n -]*$/.test(a)) continue;
     attributes.push(a);
   }
   return { kind: 'hello', id, version: id.slice(4, 8), protocol: id.slice(8, 12), attributes };
