@@ -28,6 +28,11 @@ function intRange(from: number, to: number): RValue {
   return int(...Array.from({ length: to - from + 1 }, (_, i) => from + i));
 }
 
+function valueOf(e: EncodedRObject): unknown {
+  if (!('value' in e)) throw new Error(`${e.name} has no value`);
+  return e.value;
+}
+
 const STATISTICS = 'statistics'.split('');
 const STAT_LEVELS = ['s', 't', 'a', 'c', 'i'];
 const statCodes = STATISTICS.map((ch) => STAT_LEVELS.indexOf(ch) + 1);
@@ -106,11 +111,11 @@ describe('encodeRObject: the reference examples', () => {
         [2, 11, 13],
       ],
     });
-    expect(encodeRObject('cm', matrix(chr('a', NA, 'c', 'd'), 2, 2)).value).toEqual([
+    expect(valueOf(encodeRObject('cm', matrix(chr('a', NA, 'c', 'd'), 2, 2)))).toEqual([
       ['a', 'c'],
       [null, 'd'],
     ]);
-    expect(encodeRObject('lm', matrix(lgl(true, false), 1, 2)).value).toEqual([[true, false]]);
+    expect(valueOf(encodeRObject('lm', matrix(lgl(true, false), 1, 2)))).toEqual([[true, false]]);
     expect(encodeRObject('t', withAttrs(matrix(int(1, 2, 3, 4), 2, 2), cls('table')))).toMatchObject({
       type: 'matrix',
       rclass: 'table',
@@ -137,7 +142,7 @@ describe('encodeRObject: the reference examples', () => {
       ordered: false,
     });
     // a factor of length 1 is still a factor; NA codes are null
-    expect(encodeRObject('f', factor([NA, 2], ['a', 'b'])).value).toEqual([null, 'b']);
+    expect(valueOf(encodeRObject('f', factor([NA, 2], ['a', 'b'])))).toEqual([null, 'b']);
     expect(encodeRObject('f1', factor([1], ['a'])).type).toBe('factor');
   });
 
@@ -171,30 +176,30 @@ describe('encodeRObject: NA, NaN and Inf', () => {
   const special = dbl(1.5, NA, NaN, Infinity, -Infinity);
 
   it('writes NA of every type as null', () => {
-    expect(encodeRObject('l', lgl(true, NA)).value).toEqual([true, null]);
-    expect(encodeRObject('i', int(1, NA)).value).toEqual([1, null]);
-    expect(encodeRObject('s', chr('a', NA)).value).toEqual(['a', null]);
-    expect(encodeRObject('d', dbl(NA)).value).toBeNull();
-    expect(encodeRObject('date', rdate(NA)).value).toBeNull();
-    expect(encodeRObject('ct', posixct('UTC', NA, 0)).value).toEqual([null, '1970-01-01 00:00:00 +0000']);
+    expect(valueOf(encodeRObject('l', lgl(true, NA)))).toEqual([true, null]);
+    expect(valueOf(encodeRObject('i', int(1, NA)))).toEqual([1, null]);
+    expect(valueOf(encodeRObject('s', chr('a', NA)))).toEqual(['a', null]);
+    expect(valueOf(encodeRObject('d', dbl(NA)))).toBeNull();
+    expect(valueOf(encodeRObject('date', rdate(NA)))).toBeNull();
+    expect(valueOf(encodeRObject('ct', posixct('UTC', NA, 0)))).toEqual([null, '1970-01-01 00:00:00 +0000']);
   });
 
   it('uses the defaults: NaN → null, Inf → 0x7ff0000000000000L, -Inf → 0xfff0000000000000L', () => {
-    expect(encodeRObject('x', special).value).toEqual([1.5, null, null, '0x7ff0000000000000L', '0xfff0000000000000L']);
+    expect(valueOf(encodeRObject('x', special))).toEqual([1.5, null, null, '0x7ff0000000000000L', '0xfff0000000000000L']);
   });
 
   it('uses the nan and infinity options', () => {
-    expect(encodeRObject('x', special, { nan: 'NaN', infinity: 'Infinity' }).value).toEqual([
+    expect(valueOf(encodeRObject('x', special, { nan: 'NaN', infinity: 'Infinity' }))).toEqual([
       1.5,
       null,
       'NaN',
       'Infinity',
       '-Infinity',
     ]);
-    expect(encodeRObject('x', special, { nan: '0', infinity: '1e308' }).value).toEqual([1.5, null, 0, 1e308, -1e308]);
-    expect(encodeRObject('x', special, { infinity: '-big' }).value).toEqual([1.5, null, null, '-big', 'big']);
+    expect(valueOf(encodeRObject('x', special, { nan: '0', infinity: '1e308' }))).toEqual([1.5, null, 0, 1e308, -1e308]);
+    expect(valueOf(encodeRObject('x', special, { infinity: '-big' }))).toEqual([1.5, null, null, '-big', 'big']);
     // an empty parameter counts as not given
-    expect(encodeRObject('x', special, { nan: '', infinity: '' }).value).toEqual([
+    expect(valueOf(encodeRObject('x', special, { nan: '', infinity: '' }))).toEqual([
       1.5,
       null,
       null,
@@ -205,7 +210,7 @@ describe('encodeRObject: NA, NaN and Inf', () => {
 
   it('applies the options in matrices, lists and data frames', () => {
     const opts = { nan: 'NaN', infinity: 'Inf' };
-    expect(encodeRObject('m', matrix(dbl(NaN, Infinity), 1, 2), opts).value).toEqual([['NaN', 'Inf']]);
+    expect(valueOf(encodeRObject('m', matrix(dbl(NaN, Infinity), 1, 2), opts))).toEqual([['NaN', 'Inf']]);
     const l = encodeRObject('l', list([dbl(-Infinity)], ['a']), opts);
     expect(l.type === 'list' && l.value[0]).toEqual({ name: 'a', type: 'primitive', rclass: 'numeric', value: '-Inf' });
     const df = encodeRObject('df', dataFrame({ x: dbl(NaN, 1) }), opts);
@@ -215,24 +220,24 @@ describe('encodeRObject: NA, NaN and Inf', () => {
   it('tells NA from NaN by the bit pattern', () => {
     const v = doublesFrom([NA]);
     const nanv = new Float64Array([NaN]);
-    expect(encodeRObject('a', { type: 'double', value: v }, { nan: 'NaN' }).value).toBeNull();
-    expect(encodeRObject('b', { type: 'double', value: nanv }, { nan: 'NaN' }).value).toBe('NaN');
+    expect(valueOf(encodeRObject('a', { type: 'double', value: v }, { nan: 'NaN' }))).toBeNull();
+    expect(valueOf(encodeRObject('b', { type: 'double', value: nanv }, { nan: 'NaN' }))).toBe('NaN');
   });
 });
 
 describe('encodeRObject: dates and times', () => {
   it('formats POSIXct in the object\'s time zone', () => {
     // as.POSIXct("2016-07-01 09:30:00", tz = "America/Los_Angeles"): daylight saving time
-    expect(encodeRObject('t', posixct('America/Los_Angeles', 1467390600)).value).toBe('2016-07-01 09:30:00 -0700');
+    expect(valueOf(encodeRObject('t', posixct('America/Los_Angeles', 1467390600)))).toBe('2016-07-01 09:30:00 -0700');
     // as.POSIXct("2016-01-05 10:11:12", tz = "America/Los_Angeles"): standard time
-    expect(encodeRObject('t', posixct('America/Los_Angeles', 1452017472)).value).toBe('2016-01-05 10:11:12 -0800');
-    expect(encodeRObject('t', posixct('Asia/Kolkata', 0)).value).toBe('1970-01-01 05:30:00 +0530');
+    expect(valueOf(encodeRObject('t', posixct('America/Los_Angeles', 1452017472)))).toBe('2016-01-05 10:11:12 -0800');
+    expect(valueOf(encodeRObject('t', posixct('Asia/Kolkata', 0)))).toBe('1970-01-01 05:30:00 +0530');
   });
 
   it('formats POSIXct without (or with an unknown) tzone in UTC, dropping fractions of seconds', () => {
-    expect(encodeRObject('t', posixct(null, 1317816794.75)).value).toBe('2011-10-05 12:13:14 +0000');
-    expect(encodeRObject('t', posixct('', -0.5)).value).toBe('1969-12-31 23:59:59 +0000');
-    expect(encodeRObject('t', posixct('Not/AZone', 0)).value).toBe('1970-01-01 00:00:00 +0000');
+    expect(valueOf(encodeRObject('t', posixct(null, 1317816794.75)))).toBe('2011-10-05 12:13:14 +0000');
+    expect(valueOf(encodeRObject('t', posixct('', -0.5)))).toBe('1969-12-31 23:59:59 +0000');
+    expect(valueOf(encodeRObject('t', posixct('Not/AZone', 0)))).toBe('1970-01-01 00:00:00 +0000');
   });
 
   it('encodes Date and POSIXct vectors as vectors with a format', () => {
@@ -253,7 +258,7 @@ describe('encodeRObject: dates and times', () => {
   });
 
   it('encodes an integer-backed Date', () => {
-    expect(encodeRObject('d', withAttrs(int(15251), cls('Date'))).value).toBe('2011-10-04');
+    expect(valueOf(encodeRObject('d', withAttrs(int(15251), cls('Date'))))).toBe('2011-10-04');
   });
 
   it('encodes POSIXlt from its fields', () => {
@@ -285,7 +290,7 @@ describe('encodeRObject: dates and times', () => {
       ]),
       { class: chr('POSIXlt', 'POSIXt'), tzone: chr('') },
     );
-    expect(encodeRObject('lt2', lt2).value).toEqual(['2000-02-01 12:00:00 +0100', null]);
+    expect(valueOf(encodeRObject('lt2', lt2))).toEqual(['2000-02-01 12:00:00 +0100', null]);
   });
 });
 
@@ -323,7 +328,7 @@ describe('encodeRObject: nesting, data frames, fallbacks', () => {
       d: rdate(0, 1, NA),
       s: chr('a', 'b', NA),
     });
-    expect(encodeRObject('df', df).value).toEqual([
+    expect(valueOf(encodeRObject('df', df))).toEqual([
       { name: 'f', type: 'factor', rclass: 'factor', value: ['lo', 'hi', 'lo'], labels: ['lo', 'hi'], levels: ['lo', 'hi'], ordered: false },
       { name: 'd', type: 'vector', rclass: 'Date', value: ['1970-01-01', '1970-01-02', null], format: 'yyyy-MM-dd' },
       { name: 's', type: 'vector', rclass: 'character', value: ['a', 'b', null] },
@@ -332,12 +337,12 @@ describe('encodeRObject: nesting, data frames, fallbacks', () => {
 
   it('encodes the columns of a one-row data frame as primitives unless encodeDataFramePrimitiveAsVector', () => {
     const df = dataFrame({ n: dbl(1.5), d: rdate(0), f: factor([1], ['a']) });
-    expect(encodeRObject('df', df).value).toEqual([
+    expect(valueOf(encodeRObject('df', df))).toEqual([
       { name: 'n', type: 'primitive', rclass: 'numeric', value: 1.5 },
       { name: 'd', type: 'date', rclass: 'Date', value: '1970-01-01', format: 'yyyy-MM-dd' },
       { name: 'f', type: 'factor', rclass: 'factor', value: ['a'], labels: ['a'], levels: ['a'], ordered: false },
     ]);
-    expect(encodeRObject('df', df, { encodeDataFramePrimitiveAsVector: true }).value).toEqual([
+    expect(valueOf(encodeRObject('df', df, { encodeDataFramePrimitiveAsVector: true }))).toEqual([
       { name: 'n', type: 'vector', rclass: 'numeric', value: [1.5] },
       { name: 'd', type: 'vector', rclass: 'Date', value: ['1970-01-01'], format: 'yyyy-MM-dd' },
       { name: 'f', type: 'factor', rclass: 'factor', value: ['a'], labels: ['a'], levels: ['a'], ordered: false },
