@@ -243,11 +243,14 @@ local({
     ## ------------------------------------------------------------------------------------
     ## Out-of-band messages (Rserve only).
 
+    ## What Rserve's self.oobSend(what) does, without needing the Rserve package attached.
+    ## FALSE outside Rserve, or when the server runs without "oob enable".
     oobSend <- function(what) {
         if (!is.loaded("Rserve_oobSend")) return(FALSE)
-        send <- tryCatch(getExportedValue("Rserve", "self.oobSend"), error = function(e) NULL)
-        if (is.null(send)) return(FALSE)
-        isTRUE(tryCatch({ send(what); TRUE }, error = function(e) FALSE))
+        isTRUE(tryCatch({
+            .Call(getNativeSymbolInfo("Rserve_oobSend"), what, 0L)
+            TRUE
+        }, error = function(e) FALSE))
     }
 
     revoEvent <- function(x) invisible(oobSend(list("revoEvent", x)))
