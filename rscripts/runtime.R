@@ -20,6 +20,21 @@
 ##       Masked: they end the current execution (like reaching the end of the code) instead of
 ##       killing the R session. base::quit() is not masked.
 ##
+## Arguments of .deployr.execute():
+##   code          character: the R code (a vector is joined with "\n"; \r\n and \r are line ends)
+##   echo          TRUE: echo each top-level expression in the console (FALSE = DeployR echooff)
+##   console       TRUE: return the console (FALSE = DeployR consoleoff: console is "")
+##   artifacts     TRUE: list working-directory files created/changed (FALSE = artifactsoff)
+##   graphics      "png" (default) or "svg": the device for unnamed plots
+##   width, height plot size in pixels (default 480 x 480; svg uses width/72 x height/72 in)
+##   resultsDir    directory for the unnamed plots; created if needed; default a fresh
+##                 directory under tempdir(). Keep it outside workDir.
+##   workDir       the working directory (default getwd()); restored afterwards
+##   consoleEvents TRUE: also send each expression's console output out of band as
+##                 list("console", text) (for enableConsoleEvents)
+##   maxConsole    > 0: keep only about the last maxConsole bytes of the console (cut at a line
+##                 start, prefixed "[console output truncated]\n"); 0 (default) keeps all
+##
 ## The list returned by .deployr.execute():
 ##   console      character(1)  the console as an R console shows it: every top-level expression
 ##                              echoed with "> " / "+ " (unless echo = FALSE), preceded by a
@@ -377,7 +392,7 @@ local({
 
         t0 <- proc.time()[["elapsed"]]
 
-        lines <- strsplit(code, "\r?\n")[[1L]]
+        lines <- strsplit(code, "\r\n|\r|\n")[[1L]]
         srcfile <- srcfilecopy("<text>", lines, isFile = FALSE)
         exprs <- tryCatch(parse(text = lines, keep.source = TRUE, srcfile = srcfile),
                           error = function(e) e)

@@ -185,6 +185,17 @@ describe('rscripts/runtime.R .deployr.execute', () => {
     expect(results[1].error).toBeNull();
   });
 
+  it('prints warnings at once with options(warn = 1)', async () => {
+    const r = await run1(`${rString('options(warn = 1)\nf <- function() { warning("now"); cat("after\\n") }\nf()\noptions(warn = 0)')}, echo = FALSE`);
+    expect(r.console[0]).toBe('Warning in f() : now\nafter\n');
+    expect(r.warnings).toEqual(['In f() : now']);
+  });
+
+  it('accepts \\r\\n and lone \\r line ends', async () => {
+    const r = await run1(rString('x <- 1\r\ny <- 2\rx + y'));
+    expect(r.console[0]).toBe('\n> x <- 1\n\n> y <- 2\n\n> x + y\n[1] 3\n');
+  });
+
   it('captures messages in the console', async () => {
     const r = await run1(`${rString('message("to stderr")\ncat("to stdout\\n")')}, echo = FALSE`);
     expect(r.console[0]).toBe('to stderr\nto stdout\n');
