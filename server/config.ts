@@ -43,6 +43,8 @@ export interface Config {
   rPoolMin: number;
   rPoolMax: number;
   logLevel: 'silent' | 'info';
+  /** The external repository's base directory (read-only files on disk, DeployR 7.4+). */
+  externalRepositoryDir: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -95,5 +97,6 @@ export function loadConfig(env: Env = process.env): Config {
     rPoolMin: int(env, 'DEPLOYR_R_POOL_MIN', 2),
     rPoolMax: int(env, 'DEPLOYR_R_POOL_MAX', 64, 1),
     logLevel: env.DEPLOYR_LOG === 'silent' ? 'silent' : 'info',
+    externalRepositoryDir: path.resolve(env.DEPLOYR_EXTERNAL_REPOSITORY || path.join(env.DEPLOYR_DATA_DIR || './var', 'external', 'repository')),
   };
 }

@@ -2,6 +2,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/knex';
 import { GridResources } from './grid';
+import { createRepositoryService, type RepositoryService } from './repository';
 import { UserService } from './users';
 
 export interface Services {
@@ -9,6 +10,7 @@ export interface Services {
   db: Db;
   users: UserService;
   grid: GridResources;
+  repository: RepositoryService;
 }
 
 export function createServices(config: Config, db: Db): Services {
@@ -17,5 +19,6 @@ export function createServices(config: Config, db: Db): Services {
     db,
     users: new UserService(db, { lockoutAttempts: config.lockoutAttempts, lockoutMinutes: config.lockoutMinutes }),
     grid: new GridResources(),
+    repository: createRepositoryService(config, db),
   };
 }
