@@ -1,0 +1,237 @@
+/**
+ * Runs a block of R code in a session the DeployR way, with the R runtime (rscripts/runtime.R):
+ * console (with or without echo), error and parse error, warnings, unnamed plots and working
+ * directory artifacts.
+ *
+ * The code is always sent as data (an argument of the `.deployr.execute(...)` call), never
+ * pasted into R source. Plots are written by R into a results directory outside the working
+ * directory; they are read back through Rserve's file commands (so remote nodes work too) and
+ * the directory is removed after each execution.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { rCall, rDouble, rLogical, rString, type RCall } from './rserve/encode';
+import { RError, isRError } from './rserve/errors';
+import type { RValue } from './rserve/sexp';
+import type { RSession } from './session';
+
+export interface ExecuteOptions {
+  /** false = DeployR echooff */
+  echo: boolean;
+  /** false = DeployR consoleoff */
+  console: boolean;
+  /** false = DeployR artifactsoff */
+  artifacts: boolean;
+  graphics: 'png' | 'svg';
+  /** Plot size in pixels (DeployR's default is 480 x 480). */
+  width: number;
+  height: number;
+  /** Also send each expression's console output out of band as list("console", text). */
+  consoleEvents?: boolean;
+}
+
+export interface PlotResult {
+  filename: string;
+  /** image/png or image/svg+xml */
+  type: string;
+  content: Buffer;
+  /** hex */
+  sha256: string;
+}
+
+export interface ArtifactInfo {
+  filename: string;
+  length: number;
+  /** ms since epoch */
+  lastmodified: number;
+}
+
+export interface ExecutionOutcome {
+  console: string;
+  error: string | null;
+  errorMessage: string | null;
+  parseError: boolean;
+  warnings: string[];
+  plots: PlotResult[];
+  artifacts: ArtifactInfo[];
+  interrupted: boolean;
+  quit: boolean;
+  timeStart: number;
+  timeCode: number;
+}
+
+/** The repository root: the nearest directory above this file holding package.json. */
+function repositoryRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.resolve(__dirname, '../..');
+    dir = parent;
+  }
+}
+
+/** Path of rscripts/runtime.R, valid both from TypeScript sources and from compiled dist/. */
+export const RUNTIME_PATH: string = path.join(repositoryRoot(), 'rscripts', 'runtime.R');
+
+let runtimeSource: Promise<string> | undefined;
+
+function readRuntime(): Promise<string> {
+  if (!runtimeSource) {
+    runtimeSource = fs.promises.readFile(RUNTIME_PATH, 'utf8');
+    runtimeSource.catch(() => (runtimeSource = undefined));
+  }
+  return runtimeSource;
+}
+
+/**
+ * Loads the R runtime into a session (use as the pool's `init`). Idempotent: the runtime
+ * replaces itself when loaded again. The source is sent as data, so remote nodes need no copy
+ * of the file.
+ */
+export async function loadRuntime(session: RSession): Promise<void> {
+  const source = await readRuntime();
+  const parsed = rCall('parse', { name: 'text', value: rString(source) }, { name: 'keep.source', value: rLogical(false) });
+  await session.evalCall(rCall('invisible', rCall('eval', parsed, { name: 'envir', value: rCall('globalenv') })));
+}
+
+/** The session's results directory (in R's tempdir(), outside the working directory). */
+const RESULTS_DIR: RCall = rCall('file.path', rCall('tempdir'), rString('deployr-results'));
+
+const MIME: Record<string, string> = { png: 'image/png', svg: 'image/svg+xml' };
+
+/**
+ * Runs `code` with the runtime. R errors and parse errors come back in the outcome; an
+ * interrupt resolves with `interrupted: true`; a dead R session rejects (R_SESSION_DEAD).
+ */
+export async function executeCode(session: RSession, code: string, options: ExecuteOptions): Promise<ExecutionOutcome> {
+  const call = rCall(
+    '.deployr.execute',
+    rString(code),
+    { name: 'echo', value: rLogical(options.echo) },
+    { name: 'console', value: rLogical(options.console) },
+    { name: 'artifacts', value: rLogical(options.artifacts) },
+    { name: 'graphics', value: rString(options.graphics === 'svg' ? 'svg' : 'png') },
+    { name: 'width', value: rDouble(options.width) },
+    { name: 'height', value: rDouble(options.height) },
+    { name: 'resultsDir', value: RESULTS_DIR },
+    { name: 'consoleEvents', value: rLogical(options.consoleEvents === true) },
+  );
+  const started = Date.now();
+  let result: RValue;
+  try {
+    result = await session.evalCall(call);
+  } catch (e) {
+    if (isRError(e, 'R_INTERRUPTED')) {
+      // The interrupt landed outside the code itself (in the runtime's own setup or cleanup).
+      await removeResults(session);
+      return { ...emptyOutcome(started), interrupted: true };
+    }
+    throw e;
+  }
+  if (result.type !== 'list') throw new RError('RSERVE_PROTOCOL', `.deployr.execute returned ${result.type}, not a list`);
+  const field = fieldsOf(result);
+
+  const plots: PlotResult[] = [];
+  try {
+    const plotDir = strings(field('plotDir'))[0];
+    if (plotDir) {
+      for (const filename of strings(field('plots'))) {
+        const content = await session.readFile(path.posix.join(plotDir, filename));
+        const ext = filename.slice(filename.lastIndexOf('.') + 1).toLowerCase();
+        plots.push({
+          filename,
+          type: MIME[ext] ?? 'application/octet-stream',
+          content,
+          sha256: createHash('sha256').update(content).digest('hex'),
+        });
+      }
+    }
+  } finally {
+    await removeResults(session);
+  }
+
+  const arts = field('artifacts');
+  const artifacts: ArtifactInfo[] = [];
+  if (arts.type === 'list') {
+    const a = fieldsOf(arts);
+    const names = strings(a('name'));
+    const sizes = numbers(a('size'));
+    const mtimes = numbers(a('mtime'));
+    names.forEach((filename, i) => {
+      artifacts.push({ filename, length: sizes[i] ?? 0, lastmodified: Math.round(mtimes[i] ?? 0) });
+    });
+  }
+
+  const error = strings(field('error'))[0] ?? null;
+  return {
+    console: strings(field('console'))[0] ?? '',
+    error,
+    errorMessage: strings(field('errorMessage'))[0] ?? null,
+    parseError: logical(field('parseError')),
+    warnings: strings(field('warnings')),
+    plots,
+    artifacts,
+    interrupted: logical(field('interrupted')),
+    quit: logical(field('quit')),
+    timeStart: numbers(field('timeStart'))[0] ?? started,
+    timeCode: numbers(field('timeCode'))[0] ?? 0,
+  };
+}
+
+/** Removes the results directory; an interrupt that lands meanwhile gets one retry. */
+async function removeResults(session: RSession): Promise<void> {
+  const unlink = rCall('unlink', RESULTS_DIR, { name: 'recursive', value: rLogical(true) });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await session.evalCall(rCall('invisible', unlink));
+      return;
+    } catch (e) {
+      if (attempt === 0 && isRError(e, 'R_INTERRUPTED')) continue;
+      if (isRError(e, 'R_ERROR') || isRError(e, 'R_INTERRUPTED')) return;
+      throw e;
+    }
+  }
+}
+
+function emptyOutcome(started: number): ExecutionOutcome {
+  return {
+    console: '',
+    error: null,
+    errorMessage: null,
+    parseError: false,
+    warnings: [],
+    plots: [],
+    artifacts: [],
+    interrupted: false,
+    quit: false,
+    timeStart: started,
+    timeCode: Date.now() - started,
+  };
+}
+
+const NULL_VALUE: RValue = { type: 'null' };
+
+function fieldsOf(list: RValue & { type: 'list' }): (name: string) => RValue {
+  const names = list.attributes?.names;
+  const keys = names && names.type === 'string' ? names.value : [];
+  return (name) => {
+    const i = keys.indexOf(name);
+    return i >= 0 && i < list.value.length ? list.value[i] : NULL_VALUE;
+  };
+}
+
+function strings(v: RValue): string[] {
+  return v.type === 'string' ? v.value.map((s) => s ?? 'NA') : [];
+}
+
+function numbers(v: RValue): number[] {
+  if (v.type === 'double') return Array.from(v.value);
+  if (v.type === 'integer') return v.value.map((n) => n ?? Number.NaN);
+  return [];
+}
+
+function logical(v: RValue): boolean {
+  return v.type === 'logical' && v.value[0] === true;
+}
