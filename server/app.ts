@@ -37,7 +37,8 @@ function defaultLog(message: string, err?: unknown): void {
 export async function createApp(opts: AppOptions): Promise<App> {
   const { config, db } = opts;
   const log = opts.log ?? defaultLog;
-  const services = createServices(config, db);
+  const services = createServices(config, db, log);
+  services.projects.startSweeper();
   const sessionPool = new Pool({ connectionString: opts.databaseUrl, max: 10 });
   sessionPool.on('error', (err) => log('session pool error', err));
   // Kept in the database so sessions survive restarts and are shared by several processes.
@@ -66,6 +67,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     app,
     services,
     async close() {
+      await services.projects.stop();
+      await services.engine.stop();
       sessionStore.close();
       await sessionPool.end();
     },

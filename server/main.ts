@@ -38,6 +38,9 @@ async function main(): Promise<void> {
     console.log('[deployr] ------------------------------------------------------------');
   }
 
+  // Start Rserve and fill the session pool now, so the first project does not wait for R.
+  await app.services.engine.warmUp();
+
   const server = http.createServer(app.app);
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));

@@ -36,7 +36,7 @@ export function sendEnvelope(req: Request, res: Response, call: string, outcome:
   const response = buildResponse({
     call,
     success: !outcome.error,
-    payload: outcome.payload,
+    payload: outcome.payload ?? outcome.error?.payload,
     error: outcome.error?.message,
     errorCode: outcome.error?.envelopeCode,
     csrfToken: outcome.csrfToken,
@@ -99,7 +99,7 @@ export function adapt<S extends ParamSchema>(def: CallDefinition<S>, opts: Adapt
     try {
       if (!ALLOWED_METHODS.has(req.method)) throw new DeployRError(405);
       checkAccess(def as CallDefinition, req);
-      const fields = flattenFields(req.query, req.body);
+      const fields = flattenFields(req.query, req.body, req.params);
       const params = parseParams(def.params, { fields, files: uploadedFiles(req) });
       const session = callSessionOf(req);
       const result = await def.handler({
@@ -167,7 +167,12 @@ export function mount(router: Router, defs: readonly CallDefinition[], opts: Ada
     if (seen.has(def.path)) throw new Error(`call ${def.path} is defined twice`);
     if (!def.access || !def.csrf) throw new Error(`call ${def.path} must declare access and csrf`);
     seen.add(def.path);
-    router.all(def.path, adapt(def, opts));
+    const handler = adapt(def, opts);
+    router.all(def.path, handler);
+    const segments = def.pathParams ?? [];
+    for (let n = 1; n <= segments.length; n++) {
+      router.all(`${def.path}/${segments.slice(0, n).map((p) => `:${p}`).join('/')}`, handler);
+    }
   }
 }
 

@@ -66,6 +66,11 @@ export interface CallDefinition<S extends ParamSchema = ParamSchema> {
    */
   csrf: CsrfRule;
   params: S;
+  /**
+   * Parameters that may also arrive as trailing path segments, in this order (DeployR's result
+   * and download URLs look like `.../result/download/PROJECT-x/EXEC-y/plot.png`).
+   */
+  pathParams?: readonly string[];
   /** Accepts multipart/form-data with a file part (uploads). */
   upload?: boolean;
   /** Adds the CSRF token to the response body (login/about/autosave, as DeployR does). */

@@ -8,6 +8,7 @@
  */
 import crypto from 'node:crypto';
 import { Builder } from 'xml2js';
+import { formatDouble, hasDoubleValues, stringifyMarkup } from '../engine/encoding/json';
 
 export type Format = 'json' | 'xml';
 
@@ -40,8 +41,9 @@ export function buildResponse(fields: EnvelopeFields): { [key: string]: JsonValu
   return response;
 }
 
+/** R doubles inside encoded objects are written as doubles (`5.0`): the Java client casts them. */
 export function renderJson(response: { [key: string]: JsonValue | undefined }): string {
-  return JSON.stringify({ deployr: { response } });
+  return stringifyMarkup({ deployr: { response } });
 }
 
 const IRREGULAR_SINGULARS: Record<string, string> = {
@@ -64,21 +66,29 @@ export function singular(key: string): string {
 
 type XmlNode = string | { [key: string]: XmlNode | XmlNode[] };
 
-function toXmlNode(value: JsonValue | undefined, key: string): XmlNode {
+function scalar(x: JsonValue | undefined, doubles: boolean): string {
+  if (x === null || x === undefined) return '';
+  if (typeof x === 'number') return doubles ? formatDouble(x) : String(x);
+  return String(x);
+}
+
+/** `doubles`: numbers here are R doubles of an encoded object's value (written `5.0`, as in JSON). */
+function toXmlNode(value: JsonValue | undefined, key: string, doubles = false): XmlNode {
   if (value === null || value === undefined) return '';
   if (Array.isArray(value)) {
     const child = singular(key);
-    return { [child]: value.map((v) => (Array.isArray(v) ? v.map((x) => (x === null ? '' : String(x))).join(', ') : toXmlNode(v, child))) };
+    return { [child]: value.map((v) => (Array.isArray(v) ? v.map((x) => scalar(x, doubles)).join(', ') : toXmlNode(v, child, doubles))) };
   }
   if (typeof value === 'object') {
+    const own = hasDoubleValues(value);
     const out: { [key: string]: XmlNode | XmlNode[] } = {};
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      out[k] = toXmlNode(v, k);
+      out[k] = toXmlNode(v, k, own && k === 'value');
     }
     return out;
   }
-  return String(value);
+  return scalar(value, doubles);
 }
 
 const builder = new Builder({ rootName: 'deployr', headless: false, renderOpts: { pretty: false } });

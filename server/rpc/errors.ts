@@ -4,6 +4,7 @@
  * Two kinds: HTTP-level failures (the status code is the signal: 400, 401, 403, 405, 409, 503)
  * and call failures (HTTP 200, `success:false`, an `errorCode` of 900, 910-917 or 940-945).
  */
+import type { ResponsePayload } from './envelope';
 
 export type HttpErrorCode = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 503;
 export type CallErrorCode =
@@ -51,9 +52,15 @@ export function isHttpErrorCode(code: ErrorCode): code is HttpErrorCode {
  */
 export class DeployRError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message?: string) {
+  /**
+   * Data reported beside the error (an execution that failed in R still shows its project,
+   * console and results, as DeployR did).
+   */
+  readonly payload: ResponsePayload | undefined;
+  constructor(code: ErrorCode, message?: string, payload?: ResponsePayload) {
     super(message ?? ERROR_CATALOGUE[code]);
     this.code = code;
+    this.payload = payload;
     this.name = 'DeployRError';
   }
   get httpStatus(): number {

@@ -27,7 +27,9 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const database = await createTestDatabase();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'deployr-test-'));
   const config = loadConfig({ DEPLOYR_DATA_DIR: dataDir, DEPLOYR_LOG: 'silent', ...env });
-  const app = await createApp({ config, db: database.db, databaseUrl: database.url, log: () => {} });
+  // TEST_LOG=1 shows the server's log (internal errors are otherwise only a reference number).
+  const log = process.env.TEST_LOG ? (m: string, e?: unknown) => console.error(m, e) : () => {};
+  const app = await createApp({ config, db: database.db, databaseUrl: database.url, log });
   const server = http.createServer(app.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
