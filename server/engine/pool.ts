@@ -82,6 +82,8 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
   private retryDelay = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly perNode = new Map<RNode, number>();
+  /** Starts and destroys running in the background; close() waits for them. */
+  private readonly background = new Set<Promise<unknown>>();
 
   constructor(options: SessionPoolOptions) {
     super();
@@ -176,6 +178,12 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
     this.idle = [];
     this.inUse.clear();
     await Promise.all(all.map((s) => s.destroy().catch(() => undefined)));
+    while (this.background.size > 0) await Promise.allSettled([...this.background]);
+  }
+
+  private inBackground(p: Promise<unknown>): void {
+    const tracked = p.catch(() => undefined).finally(() => this.background.delete(tracked));
+    this.background.add(tracked);
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -225,7 +233,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
     }
     this.starting--;
     this.retryDelay = 0;
-    session.on('dead', (err) => void this.onDead(session, err));
+    session.on('dead', (err) => this.inBackground(this.onDead(session, err)));
     session.once('closed', () => this.perNode.set(node, (this.perNode.get(node) ?? 1) - 1));
     this.emit('started', session);
     if (this.closed) {
@@ -248,6 +256,11 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
       this.refill();
       return;
     }
+    if (this.idle.length >= this.maxIdle) {
+      // A background start and a release both filled the last idle slot.
+      this.inBackground(this.discard(session));
+      return;
+    }
     this.idle.push(session);
   }
 
@@ -263,7 +276,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
       const w = this.waiters.shift();
       if (!w) break;
       if (w.timer) clearTimeout(w.timer);
-      this.startOne(w.cluster, false).then(w.resolve, w.reject);
+      this.inBackground(this.startOne(w.cluster, false).then(w.resolve, w.reject));
     }
   }
 
@@ -282,7 +295,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
     let need = this.min - this.idle.length - this.starting - this.recycling;
     while (need > 0 && this.stats().total < this.max) {
       need--;
-      this.startOne(undefined, true).catch((e: Error) => {
+      const started = this.startOne(undefined, true).catch((e: Error) => {
         this.log(`pool: starting an R session failed: ${e.message}`);
         // Back off instead of spinning while R cannot start (e.g. the daemon is restarting).
         this.retryDelay = Math.min(Math.max(this.retryDelay * 2, 250), 30_000);
@@ -293,6 +306,7 @@ export class SessionPool extends EventEmitter<SessionPoolEvents> {
           }, this.retryDelay);
         }
       });
+      this.inBackground(started);
     }
   }
 }

@@ -238,19 +238,20 @@ export class RSession extends EventEmitter<RSessionEvents> {
     const ok = await Promise.race([yielded, timedOut]);
     clearTimeout(timer);
     if (ok && this.alive) return 'interrupted';
-    await this.kill();
+    await this.kill(`R process ${this.pid} did not yield to an interrupt within ${grace} ms and was killed`);
     return 'killed';
   }
 
-  /** SIGKILLs the R process; pending calls reject with `R_SESSION_DEAD`. */
-  async kill(): Promise<void> {
+  /** SIGKILLs the R process; pending calls reject with `R_SESSION_DEAD` at once. */
+  async kill(reason = `R process ${this.pid} was killed`): Promise<void> {
     if (this.connection.closed) return;
-    const closed = new Promise<void>((r) => this.connection.once('close', () => r()));
     await this.node.signal(this.pid, 'SIGKILL').catch(() => undefined);
-    // The kernel closes R's socket at once; do not wait for ever if the node is remote and slow.
-    const t = setTimeout(() => this.connection.destroy(new RError('R_SESSION_DEAD', `R process ${this.pid} was killed`)), 5000);
+    if (this.connection.closed) return;
+    // Do not wait for R's socket to close: a child R started (system(), a cluster worker) may
+    // hold it open long after R itself is gone.
+    const closed = new Promise<void>((r) => this.connection.once('close', () => r()));
+    this.connection.destroy(new RError('R_SESSION_DEAD', reason));
     await closed;
-    clearTimeout(t);
   }
 
   // ---- recycle / destroy ---------------------------------------------------------------------

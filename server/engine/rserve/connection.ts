@@ -89,6 +89,16 @@ function parseMessageCall(code: string): RCall {
   });
 }
 
+const RESERVED = new Set(
+  'if else repeat while function for next break TRUE FALSE NULL Inf NaN NA NA_integer_ NA_real_ NA_character_ NA_complex_ in'.split(' '),
+);
+
+/** A name R parses to a symbol: syntactic and not reserved, or backquoted. */
+export function isAssignableName(name: string): boolean {
+  if (/^`[^`\\]+`$/.test(name)) return true;
+  return /^(?:[A-Za-z]|\.(?![0-9]))[A-Za-z0-9._]*$/.test(name) && !RESERVED.has(name) && !/^\.\.(?:\.|[0-9]+)$/.test(name);
+}
+
 function cleanRMessage(message: string): string {
   return message.replace(/\s+$/, '');
 }
@@ -211,8 +221,15 @@ export class RConnection extends EventEmitter<RConnectionEvents> {
     return this.request(serialize.setSEXP(name, value), this.okAnswer(`setSEXP(${name})`, () => undefined), options, 'setSEXP');
   }
 
-  /** Assigns `value` to an assignment target that R parses, e.g. `x$y` (`CMD_assignSEXP`). */
+  /**
+   * `CMD_assignSEXP`: like `set`, but R parses the name, so a backquoted name works. Rserve 1.8
+   * binds whatever the name parses to, and R crashes when that is not a symbol (e.g. `x$y`,
+   * `TRUE`), so anything but a plain or backquoted name is refused here.
+   */
   assign(target: string, value: Encodable, options: CallOptions = {}): Promise<void> {
+    if (!isAssignableName(target)) {
+      return Promise.reject(new RError('RSERVE_COMMAND', `assign: ${JSON.stringify(target)} is not a plain R name (use set, then eval)`));
+    }
     return this.request(serialize.assignSEXP(target, value), this.okAnswer(`assignSEXP(${target})`, () => undefined), options, 'assignSEXP');
   }
 
