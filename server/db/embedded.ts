@@ -47,6 +47,13 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
   const port = await freePort();
   const isRoot = os.userInfo().uid === 0;
   const password = 'deployr';
+  // PostgreSQL's last words, for an error that says why it did not start.
+  const recent: string[] = [];
+  const remember = (m: string) => {
+    log(m);
+    recent.push(m.trim());
+    if (recent.length > 20) recent.shift();
+  };
   const pg = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -56,8 +63,8 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
     createPostgresUser: isRoot,
     authMethod: 'scram-sha-256',
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: (m: string) => log(m),
-    onError: (m: unknown) => log(String(m)),
+    onLog: (m: string) => remember(m),
+    onError: (m: unknown) => remember(String(m)),
   });
   if (isRoot) ensureTraversable(databaseDir);
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
@@ -69,7 +76,9 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
     const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
     if (!pid || !processAlive(pid)) fs.rmSync(pidFile, { force: true });
   }
-  await pg.start();
+  await pg.start().catch((err: unknown) => {
+    throw new Error(`PostgreSQL did not start in ${databaseDir}${err ? `: ${String(err)}` : ''}\n${recent.join('\n')}`);
+  });
   return {
     url: `postgres://deployr:${password}@127.0.0.1:${port}/postgres`,
     stop: () => pg.stop(),

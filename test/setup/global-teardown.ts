@@ -1,3 +1,8 @@
+import fs from 'node:fs';
+
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__deployrTestDb?.stop();
+  const db = globalThis.__deployrTestDb;
+  if (!db) return;
+  await db.stop();
+  fs.rmSync(db.dir, { recursive: true, force: true });
 }
