@@ -207,6 +207,25 @@ describe('/r/project/execute/interrupt', () => {
   }, 60_000);
 });
 
+describe('a dead R session', () => {
+  it('is reported as errorCode 916, never a hang, and the project stops being live', async () => {
+    const { post, agent } = await signIn();
+    const id = await newProject(post);
+    const r = responseOf(await post('execute/code', { project: id, code: 'pid <- Sys.getpid()', robjects: 'pid' }));
+    const pid = (r.workspace as { objects: { value: number }[] }).objects[0].value;
+    const running = post('execute/code', { project: id, code: 'Sys.sleep(30)' }).then((res) => res);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(pid, 'SIGKILL');
+    const dead = responseOf(await running);
+    expect(dead).toMatchObject({ success: false, errorCode: 916 });
+    const list = responseOf(await agent.get('/deployr/r/project/list'));
+    expect((list.projects as { project: string }[]).map((p) => p.project)).not.toContain(id);
+    // The server is fine: a new project works.
+    const next = await newProject(post);
+    expect(responseOf(await post('execute/code', { project: next, code: '1 + 1' })).success).toBe(true);
+  }, 60_000);
+});
+
 describe('/r/project/workspace/push and get', () => {
   it('pushes values that read back equal', async () => {
     const { post } = await signIn();
