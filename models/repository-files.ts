@@ -252,7 +252,8 @@ export async function deleteDirectory(trx: Runner, ownerId: string, name: string
 /** Serialises one user's repository changes (name uniqueness spans two tables). */
 export async function lockUsers(trx: Knex.Transaction, userIds: readonly string[]): Promise<void> {
   const ids = Array.from(new Set(userIds)).sort((a, b) => Number(a) - Number(b));
-  for (const id of ids) await trx.raw('SELECT pg_advisory_xact_lock(1380274255, ?::int)', [id]);
+  // Two-key form in our own namespace ('REPO'); ids beyond int4 share a key, which only serialises more.
+  for (const id of ids) await trx.raw('SELECT pg_advisory_xact_lock(1380274255, (?::bigint % 2147483647)::int)', [id]);
 }
 
 export async function userIdsByName(db: Runner, usernames: readonly string[]): Promise<Map<string, string>> {

@@ -79,6 +79,11 @@ describe('file/list external=true', () => {
     expect(names(await externalFiles(susan, { directory: 'external:shared:george' }))).toEqual(['s.R']);
   });
 
+  it('takes an external: directory as the external repository without external=true', async () => {
+    const r = await george.call('/r/repository/file/list', { directory: 'external:root:demo', categoryFilter: 'script' });
+    expect(names((r.repository as { files: unknown }).files)).toEqual(['score.R']);
+  });
+
   it('answers 900 for a directory that does not exist', async () => {
     const r = await george.call('/r/repository/file/list', { external: true, directory: 'external:public:dir-not-found' });
     expect(r).toMatchObject({ success: false, errorCode: 900 });

@@ -1,6 +1,6 @@
 /** /r/repository/file/*: storing, metadata, versions, diff, revert, copy, move, delete, download. */
 import crypto from 'node:crypto';
-import { startTestServer, type TestServer } from '../helpers/app';
+import { loginAgent, startTestServer, type TestServer } from '../helpers/app';
 import { anonymous, counts, names, signIn, type Caller } from './helpers';
 
 let server: TestServer;
@@ -62,9 +62,14 @@ describe('/r/repository/file/write and fetch', () => {
     expect(r.error).toContain('nope.R');
   });
 
-  it('needs the CSRF token on writes', async () => {
+  it('needs a login and the CSRF token on writes', async () => {
     const res = await anonymous(server).raw('/r/repository/file/write', { filename: 'x.txt', text: 'x' });
     expect(res.status).toBe(401);
+    const { agent } = await loginAgent(server, 'george', 'george-pw');
+    const noToken = await agent.post('/deployr/r/repository/file/write').type('form').send({ filename: 'x.txt', text: 'x' });
+    expect(noToken.status).toBe(403);
+    const viaGet = await agent.get('/deployr/r/repository/file/delete').query({ filename: 'demo.R' });
+    expect(viaGet.status).toBe(403);
   });
 });
 

@@ -75,7 +75,7 @@ export class RepositoryDirectories {
 
   /** `/r/repository/directory/list`. */
   async list(user: AuthenticatedUser, opts: DirectoryListOptions): Promise<DirectoryList> {
-    if (opts.external) return this.listExternal(user, opts);
+    if (opts.external || (opts.directory !== undefined && isExternal(opts.directory))) return this.listExternal(user, opts);
     const all = await this.names(user);
     if (opts.directory !== undefined) {
       checkDirectoryName(opts.directory);

@@ -185,7 +185,8 @@ export class RepositoryFiles {
 
   /** `/r/repository/file/list` without a filename. */
   async list(viewer: AuthenticatedUser, opts: ListOptions): Promise<RepoEntry[]> {
-    if (opts.external) return this.listExternal(viewer, opts);
+    // An external: directory names the external repository even without external=true.
+    if (opts.external || (opts.directory !== undefined && isExternal(opts.directory))) return this.listExternal(viewer, opts);
     let own: FileRow[];
     let others: RepoEntry[] = [];
     if (opts.directory !== undefined) {
