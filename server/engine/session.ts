@@ -65,6 +65,10 @@ const RECYCLE_CODE = [
   '})',
 ].join('\n');
 
+const OPEN_CODE =
+  'if (!"package:Rserve" %in% search()) suppressWarnings(suppressPackageStartupMessages(' +
+  'library(Rserve, quietly = TRUE, logical.return = TRUE))); Sys.getpid()';
+
 interface CallRecord {
   interrupted: boolean;
 }
@@ -117,7 +121,9 @@ export class RSession extends EventEmitter<RSessionEvents> {
     });
     let session: RSession | null = null;
     try {
-      const pidValue = await connection.eval('Sys.getpid()', { timeout: 30_000 });
+      // The pid, read once. Rserve's `self.oobSend()` needs the Rserve package attached: our
+      // daemon attaches it at start, an external one may not have.
+      const pidValue = await connection.eval(OPEN_CODE, { timeout: 30_000 });
       const pid = pidValue.type === 'integer' ? pidValue.value[0] : null;
       if (typeof pid !== 'number') throw new RError('RSERVE_PROTOCOL', 'Sys.getpid() did not return an integer');
       session = new RSession(id, options, connection, pid, workdir);
