@@ -4,6 +4,19 @@ import type { Knex } from 'knex';
  * The repository: content-addressed blobs stored in ~1 MB chunks, user directories, files with
  * their authors, and the version history of each file.
  */
+/** A working copy and each earlier version: the content, its description, who wrote it. */
+function contentColumns(t: Knex.CreateTableBuilder): void {
+  t.bigInteger('blob_id').notNullable().references('id').inTable('repo_blobs');
+  t.bigInteger('length').notNullable();
+  t.text('content_type').notNullable();
+  t.text('versionmsg').nullable();
+  t.text('descr').nullable();
+  t.text('tags').nullable();
+  t.text('inputs').nullable();
+  t.text('outputs').nullable();
+  t.bigInteger('latest_by').notNullable().references('id').inTable('users').onDelete('CASCADE');
+}
+
 export async function up(knex: Knex): Promise<void> {
   // One row per distinct content. `sha256` stays NULL while the content is being streamed in
   // (inside the writer's transaction, so no other transaction ever sees a pending blob).
@@ -37,18 +50,10 @@ export async function up(knex: Knex): Promise<void> {
     t.bigInteger('owner_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
     t.text('directory').notNullable();
     t.text('filename').notNullable();
-    t.bigInteger('blob_id').notNullable().references('id').inTable('repo_blobs');
-    t.bigInteger('length').notNullable();
-    t.text('content_type').notNullable();
-    t.text('versionmsg').nullable();
-    t.text('descr').nullable();
-    t.text('tags').nullable();
-    t.text('inputs').nullable();
-    t.text('outputs').nullable();
+    contentColumns(t);
     t.text('restricted').nullable();
     t.boolean('shared').notNullable().defaultTo(false);
     t.boolean('published').notNullable().defaultTo(false);
-    t.bigInteger('latest_by').notNullable().references('id').inTable('users').onDelete('CASCADE');
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.timestamp('modified_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['directory', 'filename']);
@@ -72,15 +77,7 @@ export async function up(knex: Knex): Promise<void> {
     t.bigIncrements('id');
     t.string('version', 64).notNullable().unique();
     t.bigInteger('file_id').notNullable().references('id').inTable('repo_files').onDelete('CASCADE');
-    t.bigInteger('blob_id').notNullable().references('id').inTable('repo_blobs');
-    t.bigInteger('length').notNullable();
-    t.text('content_type').notNullable();
-    t.text('versionmsg').nullable();
-    t.text('descr').nullable();
-    t.text('tags').nullable();
-    t.text('inputs').nullable();
-    t.text('outputs').nullable();
-    t.bigInteger('latest_by').notNullable().references('id').inTable('users').onDelete('CASCADE');
+    contentColumns(t);
     t.timestamp('modified_at', { useTz: true }).notNullable();
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['file_id']);

@@ -2,65 +2,52 @@
 import type { Knex } from 'knex';
 import type { Runner } from './repository-blobs';
 
-/** A file's working copy with what it is listed with: content hash, authors, last writer. */
-export interface FileRow {
+/** What a working copy and each earlier version hold: content and its description. */
+interface ContentColumns {
+  blob_id: string;
+  content_type: string;
+  versionmsg: string | null;
+  descr: string | null;
+  tags: string | null;
+  inputs: string | null;
+  outputs: string | null;
+  latest_by: string;
+}
+
+/** As read: with the content hash and the last writer's name (bigint length as a string). */
+interface ContentRead extends ContentColumns {
   id: string;
+  sha256: string;
+  length: string;
+  latest_by_name: string;
+  modified_at: Date;
+}
+
+interface AccessColumns {
+  restricted: string | null;
+  shared: boolean;
+  published: boolean;
+}
+
+/** A file's working copy with what it is listed with: content hash, authors, last writer. */
+export interface FileRow extends ContentRead, AccessColumns {
   owner_id: string;
   owner_name: string;
   directory: string;
   filename: string;
-  blob_id: string;
-  sha256: string;
-  length: string;
-  content_type: string;
-  versionmsg: string | null;
-  descr: string | null;
-  tags: string | null;
-  inputs: string | null;
-  outputs: string | null;
-  restricted: string | null;
-  shared: boolean;
-  published: boolean;
-  latest_by: string;
-  latest_by_name: string;
-  modified_at: Date;
   authors: string[];
 }
 
-export interface VersionRow {
-  id: string;
+export interface VersionRow extends ContentRead {
   version: string;
   file_id: string;
-  blob_id: string;
-  sha256: string;
-  length: string;
-  content_type: string;
-  versionmsg: string | null;
-  descr: string | null;
-  tags: string | null;
-  inputs: string | null;
-  outputs: string | null;
-  latest_by: string;
-  latest_by_name: string;
-  modified_at: Date;
 }
 
-export interface NewFile {
+export interface NewFile extends ContentColumns, AccessColumns {
   owner_id: string;
   directory: string;
   filename: string;
-  blob_id: string;
   length: number;
-  content_type: string;
-  versionmsg: string | null;
-  descr: string | null;
-  tags: string | null;
-  inputs: string | null;
-  outputs: string | null;
-  restricted: string | null;
-  shared: boolean;
-  published: boolean;
-  latest_by: string;
 }
 
 export type FileChanges = Partial<Omit<NewFile, 'owner_id'>> & { modified_at?: Date };
