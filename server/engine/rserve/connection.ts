@@ -146,8 +146,9 @@ export class RConnection extends EventEmitter<RConnectionEvents> {
         reject(new RError('RSERVE_CONNECT', `cannot connect to Rserve at ${host}:${options.port}: ${e.message}`, { cause: e }));
       };
       const timer = setTimeout(() => fail(new Error(`no greeting within ${timeout} ms`)), timeout);
+      const closedEarly = (): void => fail(new Error('connection closed before the greeting'));
       socket.once('error', fail);
-      socket.once('close', () => fail(new Error('connection closed before the greeting')));
+      socket.once('close', closedEarly);
       conn.onHello = (hello) => {
         if (settled) return;
         if (hello.protocol !== ID_PROTOCOL) return fail(new Error(`unsupported protocol ${hello.protocol}`));
@@ -157,7 +158,7 @@ export class RConnection extends EventEmitter<RConnectionEvents> {
         settled = true;
         clearTimeout(timer);
         socket.removeListener('error', fail);
-        socket.removeAllListeners('close');
+        socket.removeListener('close', closedEarly);
         conn.attach();
         resolve(conn);
       };
