@@ -27,9 +27,6 @@ export type ContentChunks = AsyncIterable<Buffer | Uint8Array | string>;
 export interface WriteOptions {
   /** Largest content accepted, in bytes. */
   maxBytes: number;
-  /** Known in advance (e.g. hashed on disk): an existing blob is reused without streaming. */
-  sha256?: string;
-  length?: number;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -46,13 +43,8 @@ export function tooLarge(maxBytes: number): DeployRError {
 export class BlobStore {
   constructor(private readonly db: Db) {}
 
-  /** Streams content into a blob inside `trx` and returns it (an existing one for known content). */
+  /** Streams content into a blob inside `trx` and returns it (the existing one for known content). */
   async write(trx: Knex.Transaction, open: () => ContentChunks, opts: WriteOptions): Promise<StoredBlob> {
-    if (opts.sha256 && opts.length !== undefined) {
-      if (opts.length > opts.maxBytes) throw tooLarge(opts.maxBytes);
-      const existing = await blobs.findBySha256ForShare(trx, opts.sha256);
-      if (existing) return { id: existing, sha256: opts.sha256, length: opts.length };
-    }
     const id = await blobs.insertPendingBlob(trx);
     const hash = crypto.createHash('sha256');
     const chunk = Buffer.allocUnsafe(CHUNK_SIZE);

@@ -270,7 +270,11 @@ export class RepositoryFiles {
     this.checkType(actor, filename);
     await this.requireDirectory(actor, directory);
     const source = await openUrl(url, { ...this.limits.transfer, maxBytes: this.limits.maxFileUploadSize }, signal);
-    return this.store(actor, { ...input, filename, directory }, () => source.chunks);
+    try {
+      return await this.store(actor, { ...input, filename, directory }, () => source.chunks);
+    } finally {
+      source.close();
+    }
   }
 
   /**

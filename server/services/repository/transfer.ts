@@ -52,7 +52,14 @@ export function parseTransferUrl(raw: string): URL {
  * Opens the URL and returns its body as chunks, which fail as soon as a limit is crossed.
  * `signal` ends the transfer early (the caller went away).
  */
-export async function openUrl(raw: string, limits: TransferLimits, signal?: AbortSignal): Promise<{ chunks: AsyncIterable<Buffer>; length: number | undefined }> {
+export interface OpenedUrl {
+  chunks: AsyncIterable<Buffer>;
+  length: number | undefined;
+  /** Ends the transfer and its timers (also when the chunks were never read). */
+  close(): void;
+}
+
+export async function openUrl(raw: string, limits: TransferLimits, signal?: AbortSignal): Promise<OpenedUrl> {
   const url = parseTransferUrl(raw);
   const controller = new AbortController();
   let reason = '';
@@ -117,5 +124,13 @@ export async function openUrl(raw: string, limits: TransferLimits, signal?: Abor
       body.destroy();
     }
   }
-  return { chunks: chunks(), length };
+  return {
+    chunks: chunks(),
+    length,
+    close() {
+      done();
+      controller.abort();
+      body.destroy();
+    },
+  };
 }
