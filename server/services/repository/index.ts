@@ -2,8 +2,12 @@
  * The repository service: versioned files and directories per user with DeployR's access
  * model, stored in PostgreSQL, plus the read-only external repository on disk.
  *
- * Other services (projects, jobs) load from it with `files.resolve()` + `files.open()` and store
- * into it with `files.store()`.
+ * For the other services (projects, jobs):
+ * - load: `files.resolve(viewer, { filename, author, directory, version })` checks existence and
+ *   access (default and external repository alike), then `files.open(entry)` streams the content;
+ * - preloadbydirectory: `files.list(user, { directory })`;
+ * - preloadfile* and stores: `files.checkType(actor, filename)` applies the blocked-type policy,
+ *   `files.store(actor, { filename, directory, newversion, ... }, () => stream)` stores.
  */
 import type { Config } from '../../config';
 import type { Db } from '../../db/knex';
