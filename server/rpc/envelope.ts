@@ -53,6 +53,12 @@ const IRREGULAR_SINGULARS: Record<string, string> = {
   warnings: 'warning',
   children: 'child',
   properties: 'property',
+  // directory/list groups its directories by kind: each is a list of <directory>.
+  user: 'directory',
+  system: 'directory',
+  custom: 'directory',
+  archived: 'directory',
+  info: 'info',
 };
 
 /** The element name for one member of an array-valued key. */
@@ -84,7 +90,9 @@ function toXmlNode(value: JsonValue | undefined, key: string, doubles = false): 
     const out: { [key: string]: XmlNode | XmlNode[] } = {};
     for (const [k, v] of Object.entries(value)) {
       if (v === undefined) continue;
-      out[k] = toXmlNode(v, k, own && k === 'value');
+      // The XML markup names an array-valued `value` <values>, one <value> per element.
+      const name = k === 'value' && Array.isArray(v) ? 'values' : k;
+      out[name] = toXmlNode(v, name, own && k === 'value');
     }
     return out;
   }
