@@ -108,11 +108,16 @@ export async function orphanedTemporaryIds(db: Conn): Promise<string[]> {
     .pluck('p.id')) as string[];
 }
 
-export async function insertExecution(db: Db, row: Omit<ExecutionRow, 'created_at' | 'warnings'> & { warnings: string[] }, results: (Omit<ResultRow, 'length'> & { length: number; content: Buffer })[]): Promise<void> {
-  await db.transaction(async (trx) => {
+/** Stores an execution with its results; returns the project's new last-modified time. */
+export async function insertExecution(db: Db, row: Omit<ExecutionRow, 'created_at' | 'warnings'> & { warnings: string[] }, results: (Omit<ResultRow, 'length'> & { length: number; content: Buffer })[]): Promise<Date> {
+  return db.transaction(async (trx) => {
+    // History is not worth an fsync on the hot path: a crash may lose the last few executions'
+    // records (as DeployR's phantom executions never had them), never corrupt them.
+    await trx.raw('SET LOCAL synchronous_commit TO OFF');
     await trx('executions').insert({ ...row, warnings: JSON.stringify(row.warnings) });
     if (results.length) await trx('execution_results').insert(results);
-    await trx('projects').where({ id: row.project_id }).update({ last_modified: trx.fn.now() });
+    const [updated] = await trx('projects').where({ id: row.project_id }).update({ last_modified: trx.fn.now() }).returning('last_modified');
+    return (updated as { last_modified: Date }).last_modified;
   });
 }
 

@@ -22,7 +22,7 @@ declare module 'express-session' {
 }
 
 export function sessionMiddleware(config: Config, pool: Pool, secret: string): { middleware: RequestHandler; store: session.Store & { close(): void } } {
-  const PgStore = connectPgSimple(session);
+  const PgStore = throttledTouch(connectPgSimple(session), TOUCH_INTERVAL_MS);
   const store = new PgStore({
     pool,
     tableName: 'http_sessions',
@@ -48,6 +48,38 @@ export function sessionMiddleware(config: Config, pool: Pool, secret: string): {
     },
   });
   return { middleware, store };
+}
+
+/**
+ * Sliding expiry writes the session row on every request. Touching at most once a minute per
+ * session keeps that write off the hot path; a session may then expire up to a minute earlier
+ * than its full idle timeout after its last call.
+ */
+const TOUCH_INTERVAL_MS = 60_000;
+
+type StoreClass = ReturnType<typeof connectPgSimple>;
+
+function throttledTouch(Base: StoreClass, intervalMs: number): StoreClass {
+  const lastTouch = new Map<string, number>();
+  class ThrottledStore extends Base {
+    override touch(sid: string, sess: session.SessionData, fn?: (err?: unknown) => void): void {
+      const now = Date.now();
+      if (now - (lastTouch.get(sid) ?? 0) < intervalMs) {
+        fn?.();
+        return;
+      }
+      if (lastTouch.size > 100_000) {
+        for (const [k, t] of lastTouch) if (now - t >= intervalMs) lastTouch.delete(k);
+      }
+      lastTouch.set(sid, now);
+      super.touch(sid, sess, fn);
+    }
+    override destroy(sid: string, fn?: (err?: unknown) => void): void {
+      lastTouch.delete(sid);
+      super.destroy(sid, fn);
+    }
+  }
+  return ThrottledStore;
 }
 
 /**

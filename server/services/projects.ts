@@ -329,8 +329,9 @@ export class ProjectService implements ResourceReleaser {
     });
     const executionId = newId('EXEC');
     const timeTotal = Date.now() - started;
+    let lastModified = row.last_modified;
     if (!params.phantom) {
-      await projects.insertExecution(
+      lastModified = await projects.insertExecution(
         this.db,
         {
           id: executionId,
@@ -349,11 +350,10 @@ export class ProjectService implements ResourceReleaser {
         outcome.plots.map((p) => ({ execution_id: executionId, filename: p.filename, type: p.type, length: p.content.length, sha256: p.sha256, content: p.content })),
       );
     }
-    const fresh = (await projects.find(this.db, id))!;
     const execution = this.executionMarkup(executionId, user, params, outcome, timeTotal, baseUrl, id, !params.phantom);
     const payload: ResponsePayload = {
       interrupted: outcome.interrupted,
-      project: this.markup(fresh),
+      project: this.markup({ ...row, last_modified: lastModified }),
       execution,
       workspace: { objects: objects as unknown as ResponsePayload[] },
       repository: { files: [] },
