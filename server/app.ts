@@ -67,8 +67,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     app,
     services,
     async close() {
-      await services.projects.stop();
+      // The engine first: releasing the projects' sessions must not refill a pool that is going away.
       await services.engine.stop();
+      await services.projects.stop();
       sessionStore.close();
       await sessionPool.end();
     },

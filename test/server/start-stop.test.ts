@@ -92,3 +92,26 @@ it('applies DEPLOYR_ADMIN_PASSWORD and creates testuser when DEPLOYR_TESTUSER_PA
   expect(test.body.deployr.response).toMatchObject({ success: true, user: { permissions: { powerUser: true, administrator: false } } });
   expect(await stop(r, 'SIGTERM')).toBe(0);
 }, 240_000);
+
+it('finishes an in-flight R execution before stopping on SIGTERM', async () => {
+  const r = await start({ DEPLOYR_ADMIN_PASSWORD: 'pw', DEPLOYR_R_POOL_MIN: '1' });
+  const agent = request.agent(r.url);
+  const login = await agent.post('/deployr/r/user/login').type('form').send({ username: 'admin', password: 'pw' });
+  const token = String(login.headers['x-xsrf-token']);
+  const created = await agent.post('/deployr/r/project/create').set('X-XSRF-TOKEN', token).type('form').send({});
+  const project = created.body.deployr.response.project.project as string;
+  const inFlight = agent
+    .post('/deployr/r/project/execute/code')
+    .set('X-XSRF-TOKEN', token)
+    .type('form')
+    .send({ project, code: 'Sys.sleep(2); "done"', robjects: 'x' })
+    .then((res) => res);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const exited = stop(r, 'SIGTERM');
+  const res = await inFlight;
+  expect(res.body.deployr.response).toMatchObject({ success: true, execution: { console: expect.stringContaining('"done"') } });
+  expect(await exited).toBe(0);
+  // Nothing of ours is left running: not PostgreSQL, not Rserve.
+  const { stdout } = await exec('ps', ['-eo', 'args']);
+  expect(stdout).not.toContain(dataDir);
+}, 240_000);
