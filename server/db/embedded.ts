@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import os from 'node:os';
+import { processAlive } from '../util/process';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -150,13 +151,4 @@ async function clearStaleServer(databaseDir: string, log: (m: string) => void): 
   log(`stopping PostgreSQL ${pid} left running on ${databaseDir}`);
   process.kill(pid, 'SIGINT');
   for (let i = 0; i < 100 && processAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

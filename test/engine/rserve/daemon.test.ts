@@ -5,23 +5,7 @@ import type { OobMessage } from '../../../server/engine/rserve/connection';
 import { rInt, rString } from '../../../server/engine/rserve/encode';
 import { RSession } from '../../../server/engine/session';
 import { startTestRserve, type TestRserve } from '../../helpers/rserve';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+import { alive, waitFor } from '../../helpers/wait';
 
 describe('RserveDaemon', () => {
   let t: TestRserve;

@@ -4,16 +4,9 @@ import { rInt, rString } from '../../../server/engine/rserve/encode';
 import { SessionPool } from '../../../server/engine/pool';
 import type { RSession } from '../../../server/engine/session';
 import { useRserve } from '../../helpers/rserve';
+import { waitFor } from '../../helpers/wait';
 
 const rserve = useRserve();
-
-async function waitFor(cond: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function makePool(extra: Partial<ConstructorParameters<typeof SessionPool>[0]> = {}): SessionPool {
   return new SessionPool({ nodes: rserve().node, baseDir: rserve().sessionsDir, ...extra });

@@ -4,28 +4,12 @@ import path from 'node:path';
 import { rInt, rString } from '../../../server/engine/rserve/encode';
 import { RSession } from '../../../server/engine/session';
 import { useRserve } from '../../helpers/rserve';
+import { alive, waitFor } from '../../helpers/wait';
 
 const rserve = useRserve();
 
 function open(extra: Partial<Parameters<typeof RSession.open>[0]> = {}): Promise<RSession> {
   return RSession.open({ node: rserve().node, baseDir: rserve().sessionsDir, ...extra });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('RSession', () => {
