@@ -85,6 +85,8 @@ interface LiveProject {
   session: RSession;
   /** Set while an R call runs for this project; a second one is refused (HTTP 409). */
   busy: boolean;
+  /** Last use (ms): projects idle past maxIdleLiveProjectTimeout are reclaimed. */
+  lastUsed: number;
 }
 
 export interface InputParams {
@@ -160,7 +162,10 @@ export class ProjectService implements ResourceReleaser {
     private readonly log: (message: string, err?: unknown) => void,
   ) {}
 
-  /** Closes temporary projects whose HTTP session has expired, once a minute. */
+  /**
+   * Once a minute: closes temporary projects whose HTTP session has expired, and reclaims live
+   * projects idle longer than maxIdleLiveProjectTimeout.
+   */
   startSweeper(intervalMs = 60_000): void {
     this.sweeper = setInterval(() => void this.sweep(), intervalMs);
     this.sweeper.unref();
@@ -168,7 +173,9 @@ export class ProjectService implements ResourceReleaser {
 
   async sweep(): Promise<number> {
     try {
-      const ids = await projects.orphanedTemporaryIds(this.db);
+      const idleSince = Date.now() - this.config.limits.maxIdleLiveProjectTimeout * 1000;
+      const idle = [...this.live.values()].filter((p) => !p.busy && p.lastUsed < idleSince).map((p) => p.id);
+      const ids = [...new Set([...(await projects.orphanedTemporaryIds(this.db)), ...idle])];
       for (const id of ids) await this.discard(id);
       return ids.length;
     } catch (err) {
@@ -229,7 +236,7 @@ export class ProjectService implements ResourceReleaser {
       await this.engine.destroy(session).catch(() => undefined);
       throw engineError(err);
     }
-    this.live.set(id, { id, ownerId: user.id, httpSession: httpSession ?? null, session, busy: false });
+    this.live.set(id, { id, ownerId: user.id, httpSession: httpSession ?? null, session, busy: false, lastUsed: Date.now() });
     session.once('dead', () => void this.discard(id));
     return this.markup((await projects.find(this.db, id))!);
   }
@@ -255,6 +262,7 @@ export class ProjectService implements ResourceReleaser {
   private liveOf(row: ProjectView): LiveProject {
     const live = this.live.get(row.id);
     if (!live || !live.session.alive) throw new DeployRError(900, `Project ${row.id} is not live`);
+    live.lastUsed = Date.now();
     return live;
   }
 

@@ -281,4 +281,20 @@ describe('releasing temporary projects', () => {
     expect(await server.app.services.projects.sweep()).toBeGreaterThanOrEqual(1);
     expect(await server.database.db('projects').where({ id }).first()).toBeUndefined();
   });
+
+  it('reclaims a live project idle longer than maxIdleLiveProjectTimeout', async () => {
+    const idle = await startTestServer({ DEPLOYR_R_POOL_MIN: '0', DEPLOYR_MAX_IDLE_LIVE_PROJECT_TIMEOUT: '1' });
+    try {
+      await idle.app.services.users.create({ username: 'george', password: 'pw' });
+      const { agent, token } = await loginAgent(idle, 'george', 'pw');
+      const created = responseOf(await agent.post('/deployr/r/project/create').set('X-XSRF-TOKEN', token));
+      const id = (created.project as { project: string }).project;
+      expect(await idle.app.services.projects.sweep()).toBe(0);
+      await new Promise((r) => setTimeout(r, 1200));
+      expect(await idle.app.services.projects.sweep()).toBe(1);
+      expect(await idle.database.db('projects').where({ id }).first()).toBeUndefined();
+    } finally {
+      await idle.close();
+    }
+  }, 60_000);
 });
