@@ -37,6 +37,8 @@ export interface Config {
   /** SameSite for the session cookie; `none` implies Secure. */
   cookieSameSite: 'lax' | 'strict' | 'none';
   cookieSecure: boolean;
+  /** File transfers from URLs may not reach loopback or private networks. */
+  transferDenyPrivate: boolean;
   /** Trust X-Forwarded-* from a reverse proxy. */
   trustProxy: boolean;
   /** Pool of pre-started R sessions. */
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieSameSite: sameSite,
     cookieSecure: sameSite === 'none' || bool(env, 'DEPLOYR_COOKIE_SECURE', false),
     trustProxy: bool(env, 'DEPLOYR_TRUST_PROXY', false),
+    transferDenyPrivate: bool(env, 'DEPLOYR_TRANSFER_DENY_PRIVATE', false),
     rPoolMin: int(env, 'DEPLOYR_R_POOL_MIN', 2),
     rPoolMax: int(env, 'DEPLOYR_R_POOL_MAX', 64, 1),
     logLevel: env.DEPLOYR_LOG === 'silent' ? 'silent' : 'info',

@@ -29,6 +29,8 @@ beforeAll(async () => {
       res.writeHead(200); // no content-length: the limit is enforced while streaming
       res.write(big.subarray(0, LIMIT / 2));
       setTimeout(() => res.end(big.subarray(LIMIT / 2)), 10);
+    } else if (req.url === '/to-metadata') {
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
     } else if (req.url === '/hang') {
       // never answers
     } else {
@@ -111,6 +113,29 @@ describe('failures leave nothing behind', () => {
       const r = await george.call('/r/repository/file/transfer', { filename: 'slow.R', url: `${base}/hang` });
       expect(r).toMatchObject({ success: false, errorCode: 900 });
       expect(r.error).toContain('no answer within 200 ms');
+    } finally {
+      files.limits.transfer = saved;
+    }
+  });
+
+  it('never reaches link-local addresses (cloud metadata), not even through a redirect', async () => {
+    const before = await counts(server);
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://[fe80::1]/', `${base}/to-metadata`]) {
+      const r = await george.call('/r/repository/file/transfer', { filename: 'meta.txt', url });
+      expect(r).toMatchObject({ success: false, errorCode: 900 });
+      expect(r.error).toMatch(/link-local address/);
+    }
+    expect(await counts(server)).toEqual(before);
+  });
+
+  it('refuses loopback and private networks when DEPLOYR_TRANSFER_DENY_PRIVATE is set', async () => {
+    const files = server.app.services.repository.files;
+    const saved = files.limits.transfer;
+    files.limits.transfer = { ...saved, denyPrivate: true };
+    try {
+      const r = await george.call('/r/repository/file/transfer', { filename: 'local.R', url: `${base}/script.R` });
+      expect(r).toMatchObject({ success: false, errorCode: 900 });
+      expect(r.error).toMatch(/private address \(127\.0\.0\.1\)/);
     } finally {
       files.limits.transfer = saved;
     }

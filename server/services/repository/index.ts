@@ -44,7 +44,7 @@ export class RepositoryService {
 export function createRepositoryService(config: Config, db: Db): RepositoryService {
   const maxFileUploadSize = config.limits.maxFileUploadSize;
   return new RepositoryService(db, {
-    limits: { maxFileUploadSize, transfer: DEFAULT_TRANSFER_LIMITS, maxDiffBytes: 16 * 1024 * 1024 },
+    limits: { maxFileUploadSize, transfer: { ...DEFAULT_TRANSFER_LIMITS, denyPrivate: config.transferDenyPrivate }, maxDiffBytes: 16 * 1024 * 1024 },
     // A zip may hold more than it weighs; four times the upload limit bounds a zip bomb.
     zip: { maxEntryBytes: maxFileUploadSize, maxTotalBytes: 4 * maxFileUploadSize, maxEntries: 10_000 },
     externalDir: config.externalRepositoryDir,

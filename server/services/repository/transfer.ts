@@ -3,12 +3,16 @@
  * with a deadline for the response headers, for silence between chunks and for the whole
  * transfer. Failures are call errors (900) that say what went wrong.
  */
+import dns from 'node:dns/promises';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { DeployRError } from '../../rpc/errors';
 
 export interface TransferLimits {
   maxBytes: number;
+  /** Also refuse loopback and private networks (link-local, i.e. cloud metadata, is always refused). */
+  denyPrivate?: boolean;
   /** Until the response headers arrive. */
   headersTimeoutMs: number;
   /** Longest silence while the body streams. */
@@ -48,6 +52,58 @@ export function parseTransferUrl(raw: string): URL {
   return url;
 }
 
+const MAX_REDIRECTS = 5;
+
+/** The address classes a transfer may never reach, and those refused with `denyPrivate`. */
+function classify(address: string): 'link-local' | 'private' | 'public' {
+  const v4 = net.isIPv4(address) ? address : /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (v4) {
+    const [a, b] = v4.split('.').map(Number);
+    if (a === 169 && b === 254) return 'link-local';
+    if (a === 0) return 'link-local';
+    if (a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)) return 'private';
+    return 'public';
+  }
+  const lower = address.toLowerCase();
+  if (/^fe[89ab]/.test(lower) || lower === '::') return 'link-local';
+  if (lower === '::1' || /^f[cd]/.test(lower)) return 'private';
+  return 'public';
+}
+
+/**
+ * Refuses hosts that resolve to link-local addresses (cloud metadata services live there) and,
+ * when configured, to loopback and private networks. Checked again on every redirect.
+ */
+async function checkHost(url: URL, raw: string, denyPrivate: boolean): Promise<void> {
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  let addresses: string[];
+  try {
+    addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    throw failure(raw, 'host not found');
+  }
+  for (const address of addresses) {
+    const kind = classify(address);
+    if (kind === 'link-local' || (kind === 'private' && denyPrivate)) {
+      throw failure(raw, `the host resolves to a ${kind} address (${address}), which transfers may not reach`);
+    }
+  }
+}
+
+/** fetch with redirects followed by hand, so every hop passes the host check. */
+async function fetchChecked(url: URL, raw: string, limits: TransferLimits, signal: AbortSignal): Promise<Response> {
+  let current = url;
+  for (let hop = 0; ; hop++) {
+    await checkHost(current, raw, !!limits.denyPrivate);
+    const response = await fetch(current, { signal, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) return response;
+    await response.body?.cancel().catch(() => {});
+    if (hop >= MAX_REDIRECTS) throw failure(raw, `more than ${MAX_REDIRECTS} redirects`);
+    current = parseTransferUrl(new URL(location, current).toString());
+  }
+}
+
 /**
  * Opens the URL and returns its body as chunks, which fail as soon as a limit is crossed.
  * `signal` ends the transfer early (the caller went away).
@@ -79,9 +135,10 @@ export async function openUrl(raw: string, limits: TransferLimits, signal?: Abor
 
   let response: Response;
   try {
-    response = await fetch(url, { signal: controller.signal, redirect: 'follow' });
+    response = await fetchChecked(url, raw, limits, controller.signal);
   } catch (err) {
     done();
+    if (err instanceof DeployRError) throw err;
     throw failure(raw, reason || describe(err));
   } finally {
     clearTimeout(headers);
