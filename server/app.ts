@@ -52,6 +52,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
   if (config.corsOrigins.length > 0) app.use(config.basePath, cors(config.corsOrigins));
 
   const api = express.Router();
+  // Repository downloads are user content served from the API's origin: never let a browser sniff it into HTML.
+  api.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
   api.use(jsessionidPathParameter);
   api.use(session);
   api.use(...bodyParsers({ uploadDir: uploadDirOf(config.dataDir), maxFileUploadSize: config.limits.maxFileUploadSize, maxRequestSize: config.maxRequestSize }));

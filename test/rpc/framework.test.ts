@@ -37,6 +37,11 @@ describe('envelope', () => {
     expect(r).toMatchObject({ success: 'false', errorCode: '940', error: 'Bad credentials' });
   });
 
+  it('tells browsers not to sniff content types', async () => {
+    const res = await api().get('/deployr/r/user/about');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+  });
+
   it('answers an unknown call with an envelope, not an HTML page', async () => {
     const res = await api().post('/deployr/r/no/such/call');
     expect(res.status).toBe(404);
