@@ -12,6 +12,8 @@ import { createDb, migrate } from './db/knex';
 import { forgetRunningDatabaseUrl, recordRunningDatabaseUrl } from './db/running';
 
 async function main(): Promise<void> {
+  // One failed promise somewhere must not take every user's R sessions down with the process.
+  process.on('unhandledRejection', (err) => console.error('[deployr] unhandled rejection:', err));
   const config = loadConfig();
   fs.mkdirSync(config.dataDir, { recursive: true });
 
