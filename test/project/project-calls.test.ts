@@ -141,6 +141,17 @@ describe('/r/project/execute/code', () => {
     expect(responseOf(await other.agent.get(url.pathname)).success).toBe(false);
   });
 
+  it('answers in XML with format=xml', async () => {
+    const { post } = await signIn();
+    const id = await newProject(post);
+    const res = await post('execute/code', { project: id, code: 'v <- c(1.5, 2)\nplot(v)', robjects: 'v', format: 'xml' });
+    expect(res.headers['content-type']).toMatch(/^application\/xml/);
+    expect(res.text).toContain(`<project><project>${id}</project>`);
+    expect(res.text).toMatch(/<results><result><execution>EXEC-[^<]+<\/execution><filename>unnamedplot001\.png<\/filename>/);
+    expect(res.text).toContain('<objects><object><name>v</name><type>vector</type><rclass>numeric</rclass><values><value>1.5</value><value>2.0</value></values></object></objects>');
+    expect(res.text).toContain('<authors><author>george</author></authors>');
+  });
+
   it('honours echooff, consoleoff, artifactsoff, svg graphics and the plot size', async () => {
     const { post } = await signIn();
     const id = await newProject(post);
