@@ -17,7 +17,8 @@ import { executeCode, type ExecuteOptions, type ExecutionOutcome } from '../engi
 import { decodeCsvInputs, decodeInputs, InputEncodingError, type DecodedInput } from '../engine/encoding/from-markup';
 import { encodeRObject, type EncodedRObject, type MarkupOptions } from '../engine/encoding';
 import { isRError, type RError } from '../engine/rserve/errors';
-import { rCall, rLogical, rString, type RCall } from '../engine/rserve/encode';
+import type { RValue } from '../engine/rserve/sexp';
+import { EncodeError, rCall, rLogical, rString, type RCall } from '../engine/rserve/encode';
 import { DeployRError } from '../rpc/errors';
 import type { ResponsePayload } from '../rpc/envelope';
 import type { AuthenticatedUser } from './users';
@@ -120,18 +121,40 @@ function newId(prefix: 'PROJECT' | 'EXEC'): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }
 
+/** True when a string anywhere in the value (or its attributes) holds NUL, which R strings cannot. */
+function holdsNul(value: RValue): boolean {
+  const attrs = Object.values(value.attributes ?? {});
+  if (attrs.some(holdsNul)) return true;
+  switch (value.type) {
+    case 'string':
+      return value.value.some((s) => s !== null && s.includes('\u0000'));
+    case 'list':
+      return value.value.some(holdsNul);
+    case 'pairlist':
+      return value.value.some((e) => holdsNul(e.value));
+    default:
+      return false;
+  }
+}
+
 /** Inputs are decoded and checked completely before anything reaches R. */
 function decodeAllInputs(params: InputParams): DecodedInput[] {
+  let inputs: DecodedInput[];
   try {
-    return [...(params.inputs ? decodeInputs(params.inputs) : []), ...(params.csvinputs ? decodeCsvInputs(params.csvinputs) : [])];
+    inputs = [...(params.inputs ? decodeInputs(params.inputs) : []), ...(params.csvinputs ? decodeCsvInputs(params.csvinputs) : [])];
   } catch (err) {
     if (err instanceof InputEncodingError) throw new DeployRError(400, `Bad Request: invalid inputs: ${err.message}`);
     throw err;
   }
+  const bad = inputs.find((i) => i.name.includes('\u0000') || holdsNul(i.value));
+  if (bad) throw new DeployRError(400, `Bad Request: invalid inputs: input "${bad.name.replace(/\u0000/g, '\\0')}" holds a NUL character, which R strings cannot`);
+  return inputs;
 }
 
 /** What an engine failure means to the client. */
 function engineError(err: unknown): unknown {
+  // A value R cannot hold (a string with NUL, ...) is the caller's bad data, found before it reached R.
+  if (err instanceof EncodeError) return new DeployRError(400, `Bad Request: ${err.message}`);
   if (!isRError(err)) return err;
   const e = err as RError;
   switch (e.code) {
