@@ -53,6 +53,9 @@ export function parseBoolean(name: string, raw: string): boolean {
 }
 
 function convert(name: string, spec: ParamSpec, raw: string): unknown {
+  // No parameter of the API can mean anything with NUL in it, and neither R strings nor
+  // PostgreSQL text can hold one: refuse it here, once, for every call.
+  if (raw.includes('\u0000')) throw badRequest(`Bad Request: parameter '${name}' contains a NUL character`);
   switch (spec.type) {
     case 'string':
       return raw;
