@@ -10,7 +10,7 @@
 ## only user objects. Entry points:
 ##
 ##   .deployr.execute(code, echo, console, artifacts, graphics, width, height, resultsDir,
-##                    workDir, consoleEvents, maxConsole)
+##                    workDir, consoleEvents, maxConsole, readPlots)
 ##       Runs a block of R code like an R console and returns a plain list (see below).
 ##   revoEvent(x)
 ##       Sends x out of band to the server (Rserve self.oobSend) as list("revoEvent", x), which
@@ -27,13 +27,16 @@
 ##   artifacts     TRUE: list working-directory files created/changed (FALSE = artifactsoff)
 ##   graphics      "png" (default) or "svg": the device for unnamed plots
 ##   width, height plot size in pixels (default 480 x 480; svg uses width/72 x height/72 in)
-##   resultsDir    directory for the unnamed plots; created if needed; default a fresh
-##                 directory under tempdir(). Keep it outside workDir.
+##   resultsDir    directory for the unnamed plots, created only when the code plots; default
+##                 a fresh directory under tempdir(). Keep it outside workDir.
 ##   workDir       the working directory (default getwd()); restored afterwards
 ##   consoleEvents TRUE: also send each expression's console output out of band as
 ##                 list("console", text) (for enableConsoleEvents)
 ##   maxConsole    > 0: keep only about the last maxConsole bytes of the console (cut at a line
 ##                 start, prefixed "[console output truncated]\n"); 0 (default) keeps all
+##   readPlots     TRUE: return the plot files' bytes in `plotData` and remove the results
+##                 directory (whatever it holds) before returning, so the caller needs no
+##                 further round trip; FALSE (default) leaves the plots in plotDir
 ##
 ## The list returned by .deployr.execute():
 ##   console      character(1)  the console as an R console shows it: every top-level expression
@@ -52,7 +55,10 @@
 ##   plots        character     file names of the unnamed plots, in order:
 ##                              unnamedplot001.png, unnamedplot002.png, ... (or .svg)
 ##   plotDir      character(1)  absolute directory holding those plot files (the results
-##                              directory; never the working directory).
+##                              directory; never the working directory). It exists only
+##                              when something was plotted (and not with readPlots = TRUE).
+##   plotData     list of raw   only with readPlots = TRUE: the bytes of each plot, in the
+##                              order of `plots`.
 ##   artifacts    list(name = character, size = numeric, mtime = numeric)
 ##                              files of the working directory (top level, no dot-files)
 ##                              created or changed during the run; mtime in ms since epoch.
@@ -60,6 +66,10 @@
 ##   quit         logical(1)    TRUE when the code called q()/quit() (execution ended there).
 ##   timeStart    numeric(1)    ms since epoch when evaluation started.
 ##   timeCode     numeric(1)    ms spent evaluating the code.
+##
+## The device for unnamed plots is opened lazily: options(device) is a function that opens
+## it (and creates the results directory) on the first plot, through dev.new(), base or grid
+## graphics alike. Code that plots nothing pays for no device and no directory.
 ##
 ## Only base, grDevices, utils and methods are used.
 
@@ -141,16 +151,16 @@ local({
     makeEchoer <- function(exprs, lines) {
         srcrefs <- attr(exprs, "srcref")
         lastshown <- 0L
-        blank <- function(l) grepl("^[[:blank:]]*$", l)
+        blank <- grepl("^[[:blank:]]*$", lines)   # once for all lines
         render <- function(from, to, leading) {
             if (to < from) return(NULL)
-            dep <- lines[from:to]
-            while (length(dep) && blank(dep[1L])) {
-                dep <- dep[-1L]
+            while (from <= to && blank[from]) {
+                from <- from + 1L
                 leading <- leading - 1L
             }
-            if (!length(dep)) return(NULL)
-            prompts <- rep.int(c("> ", "+ "), pmax(0L, c(leading, length(dep) - leading)))
+            if (from > to) return(NULL)
+            dep <- lines[from:to]
+            prompts <- rep.int(c("> ", "+ "), c(max(0L, leading), max(0L, length(dep) - leading)))
             paste0("\n", paste0(prompts, dep, collapse = "\n"), "\n")
         }
         list(
@@ -170,7 +180,7 @@ local({
             tail = function() {
                 ## Comments after the last expression; trailing blank lines are dropped.
                 n <- length(lines)
-                while (n > lastshown && blank(lines[n])) n <- n - 1L
+                while (n > lastshown && blank[n]) n <- n - 1L
                 if (n <= lastshown) return(NULL)
                 out <- render(lastshown + 1L, n, n - lastshown)
                 lastshown <<- n
@@ -182,36 +192,51 @@ local({
     ## ------------------------------------------------------------------------------------
     ## Working directory listing for artifacts.
 
-    listDir <- function(dir) {
-        files <- list.files(dir, all.files = FALSE, full.names = FALSE, no.. = TRUE)
-        if (!length(files)) return(list(name = character(), size = numeric(), mtime = numeric()))
-        info <- file.info(file.path(dir, files), extra_cols = FALSE)
+    ## Sys.glob() rather than list.files(): list.files() sorts every name with R's collation
+    ## (ICU), which costs more than reading the directory; only the changed files are sorted,
+    ## into the order list.files() would give them.
+    globEscape <- function(p) gsub("([][*?{}~\\\\])", "\\\\\\1", p)
+
+    ## The files (no dot-files, no directories) matching a Sys.glob() pattern, in no order.
+    listDir <- function(pattern) {
+        paths <- Sys.glob(pattern)
+        if (!length(paths)) return(list(name = character(), size = numeric(), mtime = numeric()))
+        info <- file.info(paths, extra_cols = FALSE)
         keep <- !is.na(info$isdir) & !info$isdir
-        list(name = files[keep],
+        list(name = basename(paths[keep]),
              size = as.numeric(info$size[keep]),
              mtime = as.numeric(info$mtime[keep]) * 1000)
     }
 
     changedFiles <- function(before, after) {
+        if (!length(after$name)) return(after)
         idx <- match(after$name, before$name)
         changed <- is.na(idx) |
             after$size != before$size[idx] |
             after$mtime != before$mtime[idx]
         changed[is.na(changed)] <- TRUE
+        changed <- which(changed)
+        changed <- changed[order(after$name[changed], method = "shell")]
         list(name = after$name[changed], size = after$size[changed], mtime = after$mtime[changed])
     }
 
     ## ------------------------------------------------------------------------------------
-    ## The graphics device for unnamed plots. Each device we open writes into its own
-    ## subdirectory (so a device reopened after the code's own dev.off() does not overwrite
-    ## earlier pages); at the end the pages are renamed unnamedplotNNN.ext in order.
+    ## The graphics device for unnamed plots, opened (as options(device)) only when the code
+    ## plots. Each device we open writes into its own subdirectory of the results directory
+    ## (so a device reopened after the code's own dev.off() does not overwrite earlier pages);
+    ## at the end the pages are renamed unnamedplotNNN.ext in order, or read back.
 
     makeGraphics <- function(kind, width, height, dir) {
         opened <- 0L
+        created <- FALSE
         ext <- if (kind == "svg") "svg" else "png"
+        subdir <- function(k) file.path(dir, sprintf(".device%03d", k))
         open <- function(...) {
             opened <<- opened + 1L
-            sub <- file.path(dir, sprintf(".device%03d", opened))
+            if (opened == 1L) created <<- !dir.exists(dir)
+            sub <- subdir(opened)
+            ## pages left over by an execution that could not clean up must not count
+            unlink(sub, recursive = TRUE)
             dir.create(sub, showWarnings = FALSE, recursive = TRUE)
             pattern <- file.path(sub, paste0("page%03d.", ext))
             if (kind == "svg") {
@@ -228,25 +253,38 @@ local({
             inner <- gsub("<\\?xml[^>]*>|</?svg[^>]*>|</?g[^>]*>", "", txt)
             !grepl("<", inner, fixed = TRUE)
         }
-        collect <- function() {
+        ## The plot names (and with read = TRUE their bytes) of every device we opened.
+        collect <- function(read = FALSE) {
             pages <- character()
+            sizes <- numeric()
             for (k in seq_len(opened)) {
-                sub <- file.path(dir, sprintf(".device%03d", k))
-                f <- sort(list.files(sub, pattern = paste0("^page[0-9]+\\.", ext, "$"),
+                f <- sort(list.files(subdir(k), pattern = paste0("^page[0-9]+\\.", ext, "$"),
                                      full.names = TRUE))
-                info <- file.info(f, extra_cols = FALSE)
-                f <- f[!is.na(info$size) & info$size > 0]
-                if (ext == "svg" && length(f)) f <- f[!vapply(f, blankSvg, NA)]
+                size <- file.info(f, extra_cols = FALSE)$size
+                keep <- !is.na(size) & size > 0
+                f <- f[keep]
+                size <- size[keep]
+                if (ext == "svg" && length(f)) {
+                    keep <- !vapply(f, blankSvg, NA)
+                    f <- f[keep]
+                    size <- size[keep]
+                }
                 pages <- c(pages, f)
+                sizes <- c(sizes, size)
             }
             names <- if (length(pages)) sprintf("unnamedplot%03d.%s", seq_along(pages), ext)
                      else character()
-            for (i in seq_along(pages)) file.rename(pages[i], file.path(dir, names[i]))
-            for (k in seq_len(opened))
-                unlink(file.path(dir, sprintf(".device%03d", k)), recursive = TRUE)
-            names
+            data <- NULL
+            if (read) {
+                data <- lapply(seq_along(pages), function(i) readBin(pages[i], "raw", n = sizes[i]))
+            } else {
+                for (i in seq_along(pages)) file.rename(pages[i], file.path(dir, names[i]))
+            }
+            for (k in seq_len(opened)) unlink(subdir(k), recursive = TRUE)
+            if (created && !length(pages)) unlink(dir, recursive = TRUE)
+            list(names = names, data = data)
         }
-        list(open = open, collect = collect)
+        list(open = open, collect = collect, used = function() opened > 0L)
     }
 
     closeAllDevices <- function() {
@@ -283,19 +321,25 @@ local({
     ## ------------------------------------------------------------------------------------
     ## The entry point.
 
+    ## The first element as a number, NA when it is none (without a warning).
+    toNumber <- function(x) {
+        if (is.numeric(x)) as.numeric(x)[1L] else suppressWarnings(as.numeric(x)[1L])
+    }
+
     execute <- function(code, echo = TRUE, console = TRUE, artifacts = TRUE,
                         graphics = "png", width = 480, height = 480,
                         resultsDir = NULL, workDir = NULL, consoleEvents = FALSE,
-                        maxConsole = 0) {
+                        maxConsole = 0, readPlots = FALSE) {
         timeStart <- as.numeric(Sys.time()) * 1000
         code <- paste(as.character(code), collapse = "\n")
         echo <- isTRUE(as.logical(echo))
         keepConsole <- isTRUE(as.logical(console))
         keepArtifacts <- isTRUE(as.logical(artifacts))
         consoleEvents <- isTRUE(as.logical(consoleEvents))
+        readPlots <- isTRUE(as.logical(readPlots))
         graphics <- if (identical(tolower(as.character(graphics)[1L]), "svg")) "svg" else "png"
-        width <- suppressWarnings(as.numeric(width)[1L])
-        height <- suppressWarnings(as.numeric(height)[1L])
+        width <- toNumber(width)
+        height <- toNumber(height)
         if (is.na(width) || width <= 0) width <- 480
         if (is.na(height) || height <= 0) height <- 480
 
@@ -306,11 +350,15 @@ local({
             resultsDir <- file.path(tempdir(), sprintf("deployr-results-%d-%s", Sys.getpid(),
                 paste(sample(c(letters, 0:9), 12L, replace = TRUE), collapse = "")))
         }
-        dir.create(resultsDir, showWarnings = FALSE, recursive = TRUE)
-        resultsDir <- normalizePath(resultsDir, mustWork = TRUE)
+        ## Made absolute now (the code may change the working directory), created only by the
+        ## first plot.
+        resultsDir <- path.expand(as.character(resultsDir)[1L])
+        if (!startsWith(resultsDir, "/") && !grepl("^([A-Za-z]:)?[/\\\\]", resultsDir))
+            resultsDir <- file.path(oldWd, resultsDir)
         setwd(workDir)
 
-        before <- if (keepArtifacts) listDir(workDir) else NULL
+        workFiles <- file.path(globEscape(workDir), "*")
+        before <- if (keepArtifacts) listDir(workFiles) else NULL
 
         ## Console capture: a sink to a temporary file (outside the working directory), for
         ## both output and messages.
@@ -318,13 +366,14 @@ local({
         out <- file(outFile, open = "wt", encoding = "UTF-8")
         sinkBase <- sink.number()
         sink(out, type = "output")
-        sinkOurs <- sink.number()
+        sinkOurs <- sinkBase + 1L
         sink(out, type = "message")
         emitted <- 0
         reader <- NULL
         oldDevice <- getOption("device")
         gfx <- makeGraphics(graphics, width, height, resultsDir)
         plots <- character()
+        plotData <- list()
 
         ## Restores the session whatever happens (also on an interrupt outside the code).
         cleaned <- FALSE
@@ -334,11 +383,29 @@ local({
             suppressWarnings({
                 closeAllDevices()
                 options(device = oldDevice)
-                plots <<- tryCatch(gfx$collect(), error = function(e) character())
+                if (gfx$used()) {
+                    got <- tryCatch(gfx$collect(readPlots), error = function(e) NULL)
+                    if (!is.null(got)) {
+                        plots <<- got$names
+                        if (readPlots) plotData <<- got$data
+                    }
+                }
+                if (readPlots && file.exists(resultsDir)) unlink(resultsDir, recursive = TRUE)
                 if (consoleEvents) tryCatch(chunkSent(), error = function(e) NULL)
-                while (sink.number() > sinkBase) sink()
-                tryCatch(sink(type = "message"), error = function(e) NULL)
-                tryCatch(close(out), error = function(e) NULL)
+                n <- sink.number()
+                while (n > sinkBase) {
+                    sink()
+                    n <- n - 1L
+                }
+                ## Both steps in one tryCatch (the usual case); one at a time if that fails.
+                if (!isTRUE(tryCatch({
+                    sink(type = "message")
+                    close(out)
+                    TRUE
+                }, error = function(e) FALSE))) {
+                    tryCatch(sink(type = "message"), error = function(e) NULL)
+                    tryCatch(close(out), error = function(e) NULL)
+                }
                 if (!is.null(reader)) tryCatch(close(reader), error = function(e) NULL)
                 setwd(oldWd)
             })
@@ -357,9 +424,12 @@ local({
             Encoding(s) <- "UTF-8"
             s
         }
+        codeRan <- FALSE
         ensureSink <- function() {
             ## Code that called sink() once too often removed ours: put it back. Sinks the code
-            ## added itself stay until the end of the execution, like in R.
+            ## added itself stay until the end of the execution, like in R. Until the code
+            ## runs, our sinks are as we set them.
+            if (!codeRan) return()
             if (sink.number() < sinkOurs) {
                 while (sink.number() > sinkBase) sink()
                 sink(out, type = "output")
@@ -403,51 +473,64 @@ local({
             say(error, "\n")
             exprs <- expression()
         }
-        echoer <- makeEchoer(exprs, lines)
+        echoer <- if (echo) makeEchoer(exprs, lines)
 
-        for (i in seq_along(exprs)) {
-            if (echo) {
-                e <- echoer$expr(i)
-                if (!is.null(e)) say(e)
-            }
-            expr <- exprs[[i]]
-            pending <- list()
-            outcome <- tryCatch(withCallingHandlers({
+        ## One set of handlers for the whole run (not one per expression: establishing them
+        ## costs more than evaluating most expressions). An error, an interrupt or q() unwinds
+        ## out of the loop, which is where the execution stops anyway. `pending` holds the
+        ## warnings of the current expression, printed after it like the R console does.
+        pending <- list()
+        outcome <- if (!length(exprs)) "ok" else tryCatch(withCallingHandlers({
+            for (i in seq_along(exprs)) {
+                if (echo) {
+                    e <- echoer$expr(i)
+                    if (!is.null(e)) say(e)
+                }
+                expr <- exprs[[i]]
+                pending <- list()
+                codeRan <- TRUE
                 res <- withVisible(eval(expr, envir))
                 if (res$visible) {
                     if (isS4(res$value)) methods::show(res$value) else print(res$value)
                 }
-                "ok"
-            }, warning = function(w) {
-                level <- suppressWarnings(as.numeric(getOption("warn", 0))[1L])
-                if (!length(level) || is.na(level)) level <- 0
-                if (level >= 2) return()   # R turns it into an error
-                if (level >= 0) {
-                    rec <- list(msg = conditionMessage(w), call = deparseCall(conditionCall(w)))
-                    allWarnings[[length(allWarnings) + 1L]] <<- rec
-                    if (level >= 1) {
-                        say(if (is.null(rec$call)) paste0("Warning: ", rec$msg, "\n")
-                            else paste0("Warning in ", rec$call, " : ", rec$msg, "\n"))
-                    } else {
-                        pending[[length(pending) + 1L]] <<- rec
-                    }
+                if (length(pending)) {
+                    say(formatWarningBlock(pending))
+                    pending <- list()
                 }
-                invokeRestart("muffleWarning")
-            }), error = function(e) {
-                errorMessage <<- conditionMessage(e)
-                error <<- formatError(conditionMessage(e), conditionCall(e))
-                "error"
-            }, interrupt = function(i) {
-                interrupted <<- TRUE
-                "interrupt"
-            }, deployrQuit = function(q) {
-                quitCalled <<- TRUE
-                "quit"
-            })
+                chunkSent()
+            }
+            "ok"
+        }, warning = function(w) {
+            level <- suppressWarnings(as.numeric(getOption("warn", 0))[1L])
+            if (!length(level) || is.na(level)) level <- 0
+            if (level >= 2) return()   # R turns it into an error
+            if (level >= 0) {
+                rec <- list(msg = conditionMessage(w), call = deparseCall(conditionCall(w)))
+                allWarnings[[length(allWarnings) + 1L]] <<- rec
+                if (level >= 1) {
+                    say(if (is.null(rec$call)) paste0("Warning: ", rec$msg, "\n")
+                        else paste0("Warning in ", rec$call, " : ", rec$msg, "\n"))
+                } else {
+                    pending[[length(pending) + 1L]] <<- rec
+                }
+            }
+            invokeRestart("muffleWarning")
+        }), error = function(e) {
+            errorMessage <<- conditionMessage(e)
+            error <<- formatError(conditionMessage(e), conditionCall(e))
+            "error"
+        }, interrupt = function(cond) {
+            interrupted <<- TRUE
+            "interrupt"
+        }, deployrQuit = function(cond) {
+            quitCalled <<- TRUE
+            "quit"
+        })
+        if (!identical(outcome, "ok")) {
+            ## the expression that stopped the run: its error, then its warnings
             if (identical(outcome, "error")) say(error, "\n")
             if (length(pending)) say(formatWarningBlock(pending))
             chunkSent()
-            if (!identical(outcome, "ok")) break
         }
         if (echo && !parseError && is.null(error) && !interrupted && !quitCalled) {
             e <- echoer$tail()
@@ -464,7 +547,7 @@ local({
         if (keepConsole) {
             size <- file.size(outFile)
             if (!is.na(size) && size > 0) {
-                maxConsole <- suppressWarnings(as.numeric(maxConsole)[1L])
+                maxConsole <- toNumber(maxConsole)
                 if (!is.na(maxConsole) && maxConsole > 0 && size > maxConsole) {
                     con <- file(outFile, open = "rb")
                     seek(con, size - maxConsole)
@@ -481,21 +564,24 @@ local({
             }
         }
 
-        arts <- if (keepArtifacts) suppressWarnings(changedFiles(before, listDir(workDir)))
+        arts <- if (keepArtifacts) suppressWarnings(changedFiles(before, listDir(workFiles)))
                 else list(name = character(), size = numeric(), mtime = numeric())
 
-        list(console = consoleText,
-             error = error,
-             errorMessage = errorMessage,
-             parseError = parseError,
-             warnings = vapply(allWarnings, formatWarningShort, ""),
-             plots = plots,
-             plotDir = resultsDir,
-             artifacts = arts,
-             interrupted = interrupted,
-             quit = quitCalled,
-             timeStart = timeStart,
-             timeCode = timeCode)
+        result <- list(console = consoleText,
+                       error = error,
+                       errorMessage = errorMessage,
+                       parseError = parseError,
+                       warnings = vapply(allWarnings, formatWarningShort, ""),
+                       plots = plots,
+                       plotDir = if (length(plots) && !readPlots) normalizePath(resultsDir)
+                                 else resultsDir,
+                       artifacts = arts,
+                       interrupted = interrupted,
+                       quit = quitCalled,
+                       timeStart = timeStart,
+                       timeCode = timeCode)
+        if (readPlots) result$plotData <- plotData
+        result
     }
 
     assign(".deployr.execute", execute, envir = runtime)

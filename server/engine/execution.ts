@@ -4,9 +4,10 @@
  * directory artifacts.
  *
  * The code is always sent as data (an argument of the `.deployr.execute(...)` call), never
- * pasted into R source. Plots are written by R into a results directory outside the working
- * directory; they are read back through Rserve's file commands (so remote nodes work too) and
- * the directory is removed after each execution.
+ * pasted into R source. An execution is one Rserve round trip: plots are written by R into a
+ * results directory outside the working directory (created only when the code plots), and the
+ * runtime sends their bytes back in its answer (`readPlots`, so remote nodes work too) and
+ * removes that directory itself.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -117,6 +118,7 @@ export async function executeCode(session: RSession, code: string, options: Exec
     { name: 'height', value: rDouble(options.height) },
     { name: 'resultsDir', value: RESULTS_DIR },
     { name: 'consoleEvents', value: rLogical(options.consoleEvents === true) },
+    { name: 'readPlots', value: rLogical(true) },
   );
   const started = Date.now();
   let result: RValue;
@@ -133,24 +135,20 @@ export async function executeCode(session: RSession, code: string, options: Exec
   if (result.type !== 'list') throw new RError('RSERVE_PROTOCOL', `.deployr.execute returned ${result.type}, not a list`);
   const field = fieldsOf(result);
 
-  const plots: PlotResult[] = [];
-  try {
-    const plotDir = strings(field('plotDir'))[0];
-    if (plotDir) {
-      for (const filename of strings(field('plots'))) {
-        const content = await session.readFile(path.posix.join(plotDir, filename));
-        const ext = filename.slice(filename.lastIndexOf('.') + 1).toLowerCase();
-        plots.push({
-          filename,
-          type: MIME[ext] ?? 'application/octet-stream',
-          content,
-          sha256: createHash('sha256').update(content).digest('hex'),
-        });
-      }
-    }
-  } finally {
-    await removeResults(session);
-  }
+  const plotData = field('plotData');
+  const plotContents = plotData.type === 'list' ? plotData.value : [];
+  const plots: PlotResult[] = strings(field('plots')).map((filename, i) => {
+    const data = plotContents[i];
+    if (data?.type !== 'raw') throw new RError('RSERVE_PROTOCOL', `.deployr.execute returned no content for ${filename}`);
+    const content = data.value;
+    const ext = filename.slice(filename.lastIndexOf('.') + 1).toLowerCase();
+    return {
+      filename,
+      type: MIME[ext] ?? 'application/octet-stream',
+      content,
+      sha256: createHash('sha256').update(content).digest('hex'),
+    };
+  });
 
   const arts = field('artifacts');
   const artifacts: ArtifactInfo[] = [];
@@ -180,7 +178,10 @@ export async function executeCode(session: RSession, code: string, options: Exec
   };
 }
 
-/** Removes the results directory; an interrupt that lands meanwhile gets one retry. */
+/**
+ * Removes the results directory when the runtime could not (an interrupt landed in its own
+ * setup or cleanup); an interrupt that lands meanwhile gets one retry.
+ */
 async function removeResults(session: RSession): Promise<void> {
   const unlink = rCall('unlink', RESULTS_DIR, { name: 'recursive', value: rLogical(true) });
   for (let attempt = 0; ; attempt++) {

@@ -108,6 +108,49 @@ describe('executeCode', () => {
     expect(fs.existsSync(dir)).toBe(false);
   });
 
+  test('one Rserve round trip per execution, plots included', async () => {
+    const evalCall = jest.spyOn(s, 'evalCall');
+    const readFile = jest.spyOn(s, 'readFile');
+    const evalText = jest.spyOn(s, 'eval');
+    try {
+      const none = await executeCode(s, 'x <- 1\nx', DEFAULTS);
+      expect(none.console).toBe('\n> x <- 1\n\n> x\n[1] 1\n');
+      expect(evalCall).toHaveBeenCalledTimes(1);
+      const plotted = await executeCode(s, 'plot(1)\nplot(2)', DEFAULTS);
+      expect(plotted.plots.map((p) => p.filename)).toEqual(['unnamedplot001.png', 'unnamedplot002.png']);
+      expect(evalCall).toHaveBeenCalledTimes(2);
+      expect(readFile).not.toHaveBeenCalled();
+      expect(evalText).not.toHaveBeenCalled();
+    } finally {
+      evalCall.mockRestore();
+      readFile.mockRestore();
+      evalText.mockRestore();
+    }
+    expect(fs.existsSync(await resultsDirOf(s))).toBe(false);
+  });
+
+  test('the plot device opens only when the code plots: no results directory otherwise', async () => {
+    const dir = await resultsDirOf(s);
+    for (const code of ['y <- 2', 'dev.new()\ny <- 3', 'dev.new()\ndev.off()']) {
+      const out = await executeCode(s, code, DEFAULTS);
+      expect(out.error).toBeNull();
+      expect(out.plots).toEqual([]);
+      expect(fs.existsSync(dir)).toBe(false);
+    }
+    expect(await s.eval('dev.cur()')).toMatchObject({ value: [1] });
+  });
+
+  test('plots after the code closed its own png() device; base and grid graphics', async () => {
+    const out = await executeCode(s, 'png("named.png")\nplot(1)\ndev.off()\nplot(2)\ngrid::grid.newpage()\ngrid::grid.rect()', DEFAULTS);
+    expect(out.error).toBeNull();
+    expect(out.plots.map((p) => p.filename)).toEqual(['unnamedplot001.png', 'unnamedplot002.png']);
+    for (const p of out.plots) expect(p.content.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(out.artifacts.map((a) => a.filename)).toEqual(['named.png']);
+    expect(fs.readdirSync(s.workdir)).toEqual(['named.png']);
+    expect(fs.existsSync(await resultsDirOf(s))).toBe(false);
+    fs.rmSync(path.join(s.workdir, 'named.png'));
+  });
+
   test('svg plots', async () => {
     const out = await executeCode(s, 'plot(1:10)', { ...DEFAULTS, graphics: 'svg' });
     expect(out.plots).toHaveLength(1);

@@ -174,6 +174,25 @@ describe('rscripts/runtime.R .deployr.execute', () => {
     );
   });
 
+  it('prints the warnings of the expression that failed after its error, and stops there', async () => {
+    const { results, extra } = await runR([rString('f <- function() { warning("w"); stop("e") }\nf()\nx <- 1')], 'cat(exists("x"))');
+    expect(results[0].console[0]).toBe('\n> f <- function() { warning("w"); stop("e") }\n\n> f()\nError in f() : e\nWarning message:\nIn f() : w\n');
+    expect(results[0].warnings).toEqual(['In f() : w']);
+    expect(results[0].error).toEqual(['Error in f() : e']);
+    expect(extra).toBe('FALSE');
+  });
+
+  it('leaves the code\'s own condition handlers alone', async () => {
+    const code =
+      'r <- tryCatch(stop("x"), error = function(e) "caught")\nr\n' +
+      'withCallingHandlers(warning("w2"), warning = function(w) { cat("seen\\n"); invokeRestart("muffleWarning") })\n' +
+      'try(log(-1))\nmessage("m")\n2';
+    const r = await run1(`${rString(code)}, echo = FALSE`);
+    expect(r.console[0]).toBe('[1] "caught"\nseen\n[1] NaN\nWarning message:\nIn log(-1) : NaNs produced\nm\n[1] 2\n');
+    expect(r.warnings).toEqual(['In log(-1) : NaNs produced']);
+    expect(r.error).toBeNull();
+  });
+
   it('honours options(warn = 2) (warnings become errors) and warn = -1', async () => {
     const { results } = await runR([
       rString('options(warn = 2)\nlog(-1)\nprint("not reached")'),
@@ -220,6 +239,74 @@ describe('rscripts/runtime.R .deployr.execute', () => {
     expect(extra).toBe('named.png');
   });
 
+  it('opens the plot device only when the code plots: no results directory otherwise', async () => {
+    const { results } = await runR([
+      rString('x <- 1\nprint(x)'),
+      rString('dev.new()\nx <- 2'),
+      `${rString('dev.new()\ndev.off()\nx <- 3')}, graphics = "svg"`,
+      rString('png("own.png")\nplot(1)\ndev.off()'),
+    ]);
+    for (const r of results) {
+      expect(r.plots).toEqual([]);
+      expect(path.isAbsolute(r.plotDir[0])).toBe(true);
+      expect(fs.existsSync(r.plotDir[0])).toBe(false);
+    }
+    // a device the code opens itself is not ours: its file is an artifact, not a plot
+    expect(results[3].artifacts.name).toEqual(['own.png']);
+  });
+
+  it('plots after the code closed its own png() device go to the unnamed plots', async () => {
+    const { results, extra } = await runR(
+      [rString('png("named.png")\nplot(1)\ndev.off()\nplot(2)\nhist(c(1, 2, 2))\npng("second.png")\nplot(3)\ndev.off()\nplot(4)')],
+      'cat(sort(list.files(getwd())), sep = ",")',
+    );
+    const r = results[0];
+    expect(r.plots).toEqual(['unnamedplot001.png', 'unnamedplot002.png', 'unnamedplot003.png']);
+    expect(fs.readdirSync(r.plotDir[0]).sort()).toEqual(r.plots);
+    expect([...r.artifacts.name].sort()).toEqual(['named.png', 'second.png']);
+    expect(extra).toBe('named.png,second.png');
+  });
+
+  it('base and grid graphics open the device alike, one page each', async () => {
+    const code = 'library(grid)\ngrid.newpage()\ngrid.rect()\ngrid.text("grid")\nplot(1:3)\ngrid.newpage()\ngrid.circle()';
+    const { results } = await runR([rString(code), `${rString(code)}, graphics = "svg"`]);
+    expect(results[0].error).toBeNull();
+    expect(results[0].plots).toEqual(['unnamedplot001.png', 'unnamedplot002.png', 'unnamedplot003.png']);
+    expect(results[1].plots).toEqual(['unnamedplot001.svg', 'unnamedplot002.svg', 'unnamedplot003.svg']);
+    for (const r of results) {
+      for (const p of r.plots) expect(fs.statSync(path.join(r.plotDir[0], p)).size).toBeGreaterThan(0);
+    }
+  });
+
+  it('returns the plot bytes with readPlots = TRUE and removes the results directory', async () => {
+    const { extra } = await runR(
+      [],
+      [
+        'rp <- file.path(tempdir(), "rp")',
+        'r <- .deployr.execute("plot(1)\nx <- 1\nplot(2)", readPlots = TRUE, resultsDir = rp)',
+        'cat(r$plots, vapply(r$plotData, function(b) rawToChar(b[2:4]), ""), file.exists(rp), "", sep = ",")',
+        // whatever the directory held before goes too, also when nothing is plotted
+        'dir.create(rp); writeLines("x", file.path(rp, "stale.txt"))',
+        'r2 <- .deployr.execute("1", readPlots = TRUE, resultsDir = rp)',
+        'cat(length(r2$plots), length(r2$plotData), file.exists(rp), "", sep = ",")',
+        'r3 <- .deployr.execute("plot(1)", resultsDir = rp)',
+        'cat(is.null(r3$plotData), file.exists(file.path(rp, "unnamedplot001.png")), sep = ",")',
+      ].join('\n'),
+    );
+    expect(extra).toBe('unnamedplot001.png,unnamedplot002.png,PNG,PNG,FALSE,0,0,FALSE,TRUE,TRUE');
+  });
+
+  it('resolves a relative resultsDir against the working directory of the call', async () => {
+    const { extra } = await runR(
+      [],
+      [
+        'r <- .deployr.execute("setwd(tempdir())\nplot(1)", resultsDir = "rel")',
+        'cat(r$plotDir == normalizePath("rel"), file.exists(file.path("rel", r$plots)), sep = ",")',
+      ].join('\n'),
+    );
+    expect(extra).toBe('TRUE,TRUE');
+  });
+
   it('writes svg plots with the requested size', async () => {
     const r = await run1(`${rString('plot(1:10)\nplot(2)')}, graphics = "svg", width = 360, height = 216`);
     expect(r.plots).toEqual(['unnamedplot001.svg', 'unnamedplot002.svg']);
@@ -244,6 +331,22 @@ describe('rscripts/runtime.R .deployr.execute', () => {
     expect(results[1].artifacts.name).toEqual(['a.txt', 'c.csv']);
     expect(results[1].artifacts.size[0]).toBe(8);
     expect(results[2].artifacts.name).toEqual([]);
+  });
+
+  it('lists artifacts in the order of list.files(), also in a working directory with glob characters', async () => {
+    const wd = fs.mkdtempSync(path.join(tmp, 'glob [x]*?{a,b}~'));
+    fs.writeFileSync(path.join(wd, 'keep.txt'), 'same');
+    fs.writeFileSync(path.join(wd, 'Change.txt'), 'old');
+    const code = 'for (f in c("b.txt", "A.txt", "a.txt", "_u.txt", ".hidden")) writeLines(f, f)\ncat("more", file = "Change.txt", append = TRUE)\ndir.create("subdir")';
+    const { results, extra } = await runR(
+      [`${rString(code)}, workDir = ${rString(wd)}`],
+      `cat(setdiff(list.files(${rString(wd)}), c("keep.txt", "subdir")), sep = ",")`,
+    );
+    const r = results[0];
+    expect(r.error).toBeNull();
+    expect(r.artifacts.name.join(',')).toBe(extra);
+    expect([...r.artifacts.name].sort()).toEqual(['A.txt', 'Change.txt', '_u.txt', 'a.txt', 'b.txt']);
+    expect(r.artifacts.size[r.artifacts.name.indexOf('Change.txt')]).toBe(7);
   });
 
   it('keeps user objects in the global environment and the runtime out of it', async () => {
