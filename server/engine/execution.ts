@@ -97,8 +97,12 @@ export async function loadRuntime(session: RSession): Promise<void> {
   await session.evalCall(rCall('invisible', rCall('eval', parsed, { name: 'envir', value: rCall('globalenv') })));
 }
 
-/** The session's results directory (in R's tempdir(), outside the working directory). */
-const RESULTS_DIR: RCall = rCall('file.path', rCall('tempdir'), rString('deployr-results'));
+/**
+ * The session's results directory, outside the working directory. R processes forked by one
+ * Rserve share the parent's tempdir(), so the name carries the R pid: sessions running at the
+ * same time must never write into (or clean up) each other's results.
+ */
+const RESULTS_DIR: RCall = rCall('file.path', rCall('tempdir'), rCall('paste0', rString('deployr-results-'), rCall('Sys.getpid')));
 
 const MIME: Record<string, string> = { png: 'image/png', svg: 'image/svg+xml' };
 

@@ -198,6 +198,21 @@ describe('/r/project/execute/code', () => {
   });
 });
 
+describe('concurrent projects', () => {
+  it('keep their plots apart (R sessions share the Rserve parent\'s tempdir)', async () => {
+    const { post } = await signIn();
+    const ids = await Promise.all([newProject(post), newProject(post), newProject(post)]);
+    const runs = await Promise.all(
+      ids.map((id, k) => post('execute/code', { project: id, code: `for (i in 1:${k + 2}) { plot(i); Sys.sleep(0.2) }` }).then((res) => responseOf(res))),
+    );
+    runs.forEach((r, k) => {
+      expect(r.success).toBe(true);
+      const results = (r.execution as { results: { filename: string }[] }).results;
+      expect(results.map((x) => x.filename)).toEqual(Array.from({ length: k + 2 }, (_, i) => `unnamedplot00${i + 1}.png`));
+    });
+  }, 60_000);
+});
+
 describe('/r/project/execute/interrupt', () => {
   it('interrupts a running execution from a second connection; a concurrent execute gets 409', async () => {
     const { post } = await signIn();
