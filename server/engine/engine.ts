@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { defaultNode, type RNode } from './node';
 import { SessionPool, type AcquireOptions } from './pool';
 import type { RSession } from './session';
-import { loadRuntime } from './execution';
+import { loadRuntime, runtimePreloadDirective } from './execution';
 import type { OobMessage } from './rserve/connection';
 
 export interface EngineOptions {
@@ -40,7 +40,10 @@ export class Engine {
       env.RSERVE_HOST = config.rserveHost;
       env.RSERVE_PORT = String(config.rservePort);
     } else delete env.RSERVE_HOST;
-    const node: { node: RNode; stop(): Promise<void> } = await defaultNode({ dataDir: config.dataDir, env, log });
+    // A local daemon gets the runtime preloaded and warmed in its parent process: every forked
+    // session then starts with it loaded and compiled.
+    const preload = `suppressPackageStartupMessages(library(Rserve)); ${await runtimePreloadDirective()}`;
+    const node: { node: RNode; stop(): Promise<void> } = await defaultNode({ dataDir: config.dataDir, env, log, config: { eval: preload } });
     const pool = new SessionPool({
       nodes: node.node,
       baseDir: path.join(config.dataDir, 'sessions'),

@@ -113,6 +113,8 @@ export async function startLocalNode(
 }
 
 export interface DefaultNodeOptions {
+  /** Extra Rserve directives for a local daemon (e.g. an `eval` that preloads R code). */
+  config?: Record<string, string>;
   /** The server's data directory (DEPLOYR_DATA_DIR); the local daemon keeps its files in `rserve/` under it. */
   dataDir: string;
   env?: NodeJS.ProcessEnv;
@@ -132,6 +134,6 @@ export async function defaultNode(options: DefaultNodeOptions): Promise<{ node: 
     const node = new RserveNode({ host: env.RSERVE_HOST, port, local: false });
     return { node, stop: async () => undefined };
   }
-  const node = await startLocalNode({ runDir: path.join(options.dataDir, 'rserve'), log: options.log });
+  const node = await startLocalNode({ runDir: path.join(options.dataDir, 'rserve'), log: options.log, config: options.config });
   return { node, stop: () => node.stop() };
 }
