@@ -1,10 +1,9 @@
 /** /r/project/*: temporary projects, code execution, workspace and results. */
 import { Readable } from 'node:stream';
-import { defineCall } from '../server/rpc/call';
+import { defineCall, requireUser } from '../server/rpc/call';
 import { DeployRError } from '../server/rpc/errors';
 import type { ParamSchema } from '../server/rpc/params';
 import { zipStream } from '../server/services/repository/zip';
-import type { AuthenticatedUser } from '../server/services/users';
 
 const project = { project: { type: 'string', required: true } } as const;
 const inputs = { inputs: { type: 'string' }, csvinputs: { type: 'string' } } as const;
@@ -14,11 +13,6 @@ const encoding = {
   nan: { type: 'string' },
   encodeDataFramePrimitiveAsVector: { type: 'boolean' },
 } as const satisfies ParamSchema;
-
-function signedIn(user: AuthenticatedUser | undefined): AuthenticatedUser {
-  if (!user) throw new DeployRError(401);
-  return user;
-}
 
 export const projectCalls = [
   defineCall({
@@ -33,7 +27,7 @@ export const projectCalls = [
       ...inputs,
     },
     async handler({ params, user, session, services }) {
-      return { project: await services.projects.create(signedIn(user), session.id, params) };
+      return { project: await services.projects.create(requireUser(user), session.id, params) };
     },
   }),
 
@@ -47,7 +41,7 @@ export const projectCalls = [
       isordered: { type: 'boolean' },
     },
     async handler({ params, user, services }) {
-      return { projects: await services.projects.list(signedIn(user), params) };
+      return { projects: await services.projects.list(requireUser(user), params) };
     },
   }),
 
@@ -57,7 +51,7 @@ export const projectCalls = [
     csrf: 'required',
     params: { ...project, disableautosave: { type: 'boolean' }, dropworkspace: { type: 'boolean' }, dropdirectory: { type: 'boolean' }, drophistory: { type: 'boolean' } },
     async handler({ params, user, services }) {
-      return { project: await services.projects.close(signedIn(user), params.project) };
+      return { project: await services.projects.close(requireUser(user), params.project) };
     },
   }),
 
@@ -84,7 +78,7 @@ export const projectCalls = [
       for (const size of [params.graphicswidth, params.graphicsheight]) {
         if (size !== undefined && (size < 16 || size > 10000)) throw new DeployRError(400, 'Bad Request: graphicswidth and graphicsheight must be between 16 and 10000');
       }
-      return services.projects.execute(signedIn(user), params.project, params, baseUrl);
+      return services.projects.execute(requireUser(user), params.project, params, baseUrl);
     },
   }),
 
@@ -94,7 +88,7 @@ export const projectCalls = [
     csrf: 'required',
     params: { ...project },
     async handler({ params, user, services }) {
-      return { project: await services.projects.interrupt(signedIn(user), params.project) };
+      return { project: await services.projects.interrupt(requireUser(user), params.project) };
     },
   }),
 
@@ -105,7 +99,7 @@ export const projectCalls = [
     pathParams: ['project', 'execution', 'filename'],
     params: { ...project, execution: { type: 'list' }, filename: { type: 'string' }, drophistory: { type: 'boolean' } },
     async handler({ params, user, services }) {
-      const files = await services.projects.results(signedIn(user), params.project, params.execution ?? [], params.filename);
+      const files = await services.projects.results(requireUser(user), params.project, params.execution ?? [], params.filename);
       if (params.filename) {
         const [file] = files;
         return { kind: 'download', contentType: file.type, filename: file.filename, inline: params.drophistory, length: file.content.length, body: file.content };
@@ -122,7 +116,7 @@ export const projectCalls = [
     csrf: 'post',
     params: { ...project, name: { type: 'list', required: true }, ...encoding },
     async handler({ params, user, services }) {
-      return services.projects.workspaceGet(signedIn(user), params.project, params.name, params);
+      return services.projects.workspaceGet(requireUser(user), params.project, params.name, params);
     },
   }),
 
@@ -132,7 +126,7 @@ export const projectCalls = [
     csrf: 'required',
     params: { ...project, ...inputs },
     async handler({ params, user, services }) {
-      return services.projects.workspacePush(signedIn(user), params.project, params);
+      return services.projects.workspacePush(requireUser(user), params.project, params);
     },
   }),
 ];

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import { defineCall, type DownloadResult } from '../server/rpc/call';
+import { defineCall, requireUser, type DownloadResult } from '../server/rpc/call';
 import type { JsonValue, ResponsePayload } from '../server/rpc/envelope';
 import { DeployRError } from '../server/rpc/errors';
 import type { ParamSchema, ParamValues } from '../server/rpc/params';
@@ -12,7 +12,6 @@ import { present, type RepoEntry } from '../server/services/repository/entry';
 import type { DirectoryList, DirectoryResult } from '../server/services/repository/directories';
 import type { StoreInput } from '../server/services/repository/files';
 import { parseCategory } from '../server/services/repository/names';
-import type { AuthenticatedUser } from '../server/services/users';
 
 // --- parameter groups -------------------------------------------------------------------
 
@@ -46,11 +45,6 @@ const LISTING = {
 } as const satisfies ParamSchema;
 
 // --- helpers -----------------------------------------------------------------------------
-
-function caller(ctx: { user: AuthenticatedUser | undefined }): AuthenticatedUser {
-  if (!ctx.user) throw new DeployRError(401);
-  return ctx.user;
-}
 
 /** The i-th value of a comma-separated list; a single value applies to every position. */
 function nth(list: readonly string[] | undefined, i: number): string | undefined {
@@ -102,7 +96,7 @@ const directoryCalls = [
     params: { ...LISTING, userfiles: { type: 'boolean' } },
     async handler(ctx) {
       const { params: p } = ctx;
-      const list = await ctx.services.repository.directories.list(caller(ctx), {
+      const list = await ctx.services.repository.directories.list(requireUser(ctx.user), {
         archived: p.archived,
         userfiles: p.userfiles,
         directory: p.directory,
@@ -121,7 +115,7 @@ const directoryCalls = [
     csrf: 'required',
     params: { directory: { type: 'string', required: true } },
     async handler(ctx) {
-      return directoryResponse(await ctx.services.repository.directories.create(caller(ctx), ctx.params.directory));
+      return directoryResponse(await ctx.services.repository.directories.create(requireUser(ctx.user), ctx.params.directory));
     },
   }),
 
@@ -131,7 +125,7 @@ const directoryCalls = [
     csrf: 'required',
     params: { directory: { type: 'string', required: true }, destination: { type: 'string', required: true } },
     async handler(ctx) {
-      return directoryResponse(await ctx.services.repository.directories.rename(caller(ctx), ctx.params.directory, ctx.params.destination));
+      return directoryResponse(await ctx.services.repository.directories.rename(requireUser(ctx.user), ctx.params.directory, ctx.params.destination));
     },
   }),
 
@@ -147,7 +141,7 @@ const directoryCalls = [
     },
     async handler(ctx) {
       const p = ctx.params;
-      await ctx.services.repository.directories.copy(caller(ctx), p.directory, p.destination, p.filename, p.filerename);
+      await ctx.services.repository.directories.copy(requireUser(ctx.user), p.directory, p.destination, p.filename, p.filerename);
     },
   }),
 
@@ -158,7 +152,7 @@ const directoryCalls = [
     params: { directory: { type: 'string', required: true }, destination: { type: 'string', required: true }, filename: { type: 'list' } },
     async handler(ctx) {
       const p = ctx.params;
-      return withWarnings({}, await ctx.services.repository.directories.move(caller(ctx), p.directory, p.destination, p.filename));
+      return withWarnings({}, await ctx.services.repository.directories.move(requireUser(ctx.user), p.directory, p.destination, p.filename));
     },
   }),
 
@@ -169,7 +163,7 @@ const directoryCalls = [
     params: { directory: { type: 'string', required: true }, filename: { type: 'list' }, ...ACCESS },
     async handler(ctx) {
       const p = ctx.params;
-      await ctx.services.repository.directories.update(caller(ctx), p.directory, { restricted: p.restricted, shared: p.shared, published: p.published }, p.filename);
+      await ctx.services.repository.directories.update(requireUser(ctx.user), p.directory, { restricted: p.restricted, shared: p.shared, published: p.published }, p.filename);
     },
   }),
 
@@ -180,7 +174,7 @@ const directoryCalls = [
     params: { directory: { type: 'string', required: true }, archive: { type: 'string' }, filename: { type: 'list' } },
     async handler(ctx) {
       const p = ctx.params;
-      return directoryResponse(await ctx.services.repository.directories.archive(caller(ctx), p.directory, p.archive, p.filename));
+      return directoryResponse(await ctx.services.repository.directories.archive(requireUser(ctx.user), p.directory, p.archive, p.filename));
     },
   }),
 
@@ -192,7 +186,7 @@ const directoryCalls = [
     params: { file: { type: 'file', required: true }, directory: { type: 'string' }, ...PROPERTIES, ...NEW_VERSION },
     async handler(ctx) {
       const { file, directory, ...props } = ctx.params;
-      await ctx.services.repository.directories.upload(caller(ctx), file.path, directory, props);
+      await ctx.services.repository.directories.upload(requireUser(ctx.user), file.path, directory, props);
     },
   }),
 
@@ -202,7 +196,7 @@ const directoryCalls = [
     csrf: 'post',
     params: { directory: { type: 'string', required: true }, filename: { type: 'list' } },
     async handler(ctx) {
-      const zip = await ctx.services.repository.directories.download(caller(ctx), ctx.params.directory, ctx.params.filename);
+      const zip = await ctx.services.repository.directories.download(requireUser(ctx.user), ctx.params.directory, ctx.params.filename);
       return zipDownload(zip.name, zip.body);
     },
   }),
@@ -213,7 +207,7 @@ const directoryCalls = [
     csrf: 'required',
     params: { directory: { type: 'string', required: true } },
     async handler(ctx) {
-      await ctx.services.repository.directories.delete(caller(ctx), ctx.params.directory);
+      await ctx.services.repository.directories.delete(requireUser(ctx.user), ctx.params.directory);
     },
   }),
 ];
@@ -249,7 +243,7 @@ const fileCalls = [
     async handler(ctx) {
       const p = ctx.params;
       const repo = ctx.services.repository.files;
-      const user = caller(ctx);
+      const user = requireUser(ctx.user);
       const entries =
         p.filename && !p.external
           ? await repo.versions(user, p.filename, p.directory)
@@ -285,7 +279,7 @@ const fileCalls = [
       const { file } = ctx.params;
       // The stored name comes from the `filename` field; the part's own name is a fallback.
       const input = storeInput(ctx.params, requiredFilename(ctx.params.filename ?? file.originalName));
-      const entry = await ctx.services.repository.files.store(caller(ctx), input, () => fs.createReadStream(file.path));
+      const entry = await ctx.services.repository.files.store(requireUser(ctx.user), input, () => fs.createReadStream(file.path));
       return fileResponse(entry, ctx.baseUrl);
     },
   }),
@@ -297,7 +291,7 @@ const fileCalls = [
     params: { url: { type: 'string', required: true }, filename: { type: 'string' }, directory: { type: 'string' }, ...PROPERTIES, ...NEW_VERSION },
     async handler(ctx) {
       const input = storeInput(ctx.params, requiredFilename(ctx.params.filename));
-      return fileResponse(await ctx.services.repository.files.transfer(caller(ctx), input, ctx.params.url, ctx.aborted), ctx.baseUrl);
+      return fileResponse(await ctx.services.repository.files.transfer(requireUser(ctx.user), input, ctx.params.url, ctx.aborted), ctx.baseUrl);
     },
   }),
 
@@ -309,7 +303,7 @@ const fileCalls = [
     async handler(ctx) {
       const input = storeInput(ctx.params, requiredFilename(ctx.params.filename));
       const text = Buffer.from(ctx.params.text, 'utf8');
-      return fileResponse(await ctx.services.repository.files.store(caller(ctx), input, () => Readable.from([text])), ctx.baseUrl);
+      return fileResponse(await ctx.services.repository.files.store(requireUser(ctx.user), input, () => Readable.from([text])), ctx.baseUrl);
     },
   }),
 
@@ -320,7 +314,7 @@ const fileCalls = [
     params: { filename: { type: 'string', required: true }, directory: { type: 'string' }, ...PROPERTIES },
     async handler(ctx) {
       const { filename, directory, ...props } = ctx.params;
-      return fileResponse(await ctx.services.repository.files.update(caller(ctx), { filename, directory }, props), ctx.baseUrl);
+      return fileResponse(await ctx.services.repository.files.update(requireUser(ctx.user), { filename, directory }, props), ctx.baseUrl);
     },
   }),
 
@@ -330,7 +324,7 @@ const fileCalls = [
     csrf: 'post',
     params: { filename: { type: 'string', required: true }, version: { type: 'string', required: true }, author: { type: 'string' }, directory: { type: 'string' } },
     async handler(ctx): Promise<DownloadResult> {
-      const diff = await ctx.services.repository.files.diff(caller(ctx), ctx.params);
+      const diff = await ctx.services.repository.files.diff(requireUser(ctx.user), ctx.params);
       return { kind: 'download', contentType: 'text/plain; charset=utf-8', inline: true, body: Buffer.from(diff, 'utf8') };
     },
   }),
@@ -341,7 +335,7 @@ const fileCalls = [
     csrf: 'required',
     params: { filename: { type: 'string', required: true }, version: { type: 'string', required: true }, directory: { type: 'string' }, ...PROPERTIES, ...NEW_VERSION },
     async handler(ctx) {
-      return fileResponse(await ctx.services.repository.files.revert(caller(ctx), ctx.params), ctx.baseUrl);
+      return fileResponse(await ctx.services.repository.files.revert(requireUser(ctx.user), ctx.params), ctx.baseUrl);
     },
   }),
 
@@ -352,7 +346,7 @@ const fileCalls = [
     params: { filename: { type: 'string', required: true }, directory: { type: 'string' }, newauthor: { type: 'list' }, revokeauthor: { type: 'list' } },
     async handler(ctx) {
       const p = ctx.params;
-      const entry = await ctx.services.repository.files.grant(caller(ctx), p, p.newauthor ?? [], p.revokeauthor ?? []);
+      const entry = await ctx.services.repository.files.grant(requireUser(ctx.user), p, p.newauthor ?? [], p.revokeauthor ?? []);
       return fileResponse(entry, ctx.baseUrl);
     },
   }),
@@ -385,7 +379,7 @@ const fileCalls = [
     async handler(ctx) {
       const p = ctx.params;
       await ctx.services.repository.files.delete(
-        caller(ctx),
+        requireUser(ctx.user),
         p.filename.map((filename, i) => ({ filename, directory: nth(p.directory, i) })),
       );
     },
@@ -405,7 +399,7 @@ const fileCalls = [
     async handler(ctx) {
       const p = ctx.params;
       const items = p.filename.map((filename, i) => ({ filename, directory: nth(p.directory, i), version: nth(p.version, i), rename: p.filerename?.[i] }));
-      await ctx.services.repository.files.copy(caller(ctx), items, p.destination);
+      await ctx.services.repository.files.copy(requireUser(ctx.user), items, p.destination);
     },
   }),
 
@@ -417,7 +411,7 @@ const fileCalls = [
     async handler(ctx) {
       const p = ctx.params;
       const items = p.filename.map((filename, i) => ({ filename, directory: nth(p.directory, i) }));
-      return withWarnings({}, await ctx.services.repository.files.move(caller(ctx), items, p.destination));
+      return withWarnings({}, await ctx.services.repository.files.move(requireUser(ctx.user), items, p.destination));
     },
   }),
 ];

@@ -1,5 +1,5 @@
 /** /r/user/*: sign in and out, who am I, autosave, release grid resources. */
-import { defineCall, type CallSession } from '../server/rpc/call';
+import { defineCall, requireUser } from '../server/rpc/call';
 import type { ResponsePayload } from '../server/rpc/envelope';
 import { DeployRError } from '../server/rpc/errors';
 import type { Services } from '../server/services';
@@ -16,11 +16,6 @@ async function identity(services: Services, user: AuthenticatedUser): Promise<Re
     },
     limits: { ...services.config.limits },
   };
-}
-
-function requireUser(session: CallSession): AuthenticatedUser {
-  if (!session.user) throw new DeployRError(401);
-  return session.user;
 }
 
 export const userCalls = [
@@ -52,7 +47,7 @@ export const userCalls = [
     csrf: 'required',
     params: { usercookie: { type: 'string' } },
     async handler({ params, session, services }) {
-      const user = requireUser(session);
+      const user = requireUser(session.user);
       if (params.usercookie !== undefined) await services.users.setCookie(user.id, params.usercookie);
       const sessionId = session.id;
       if (sessionId) await services.grid.releaseHttpSession(sessionId);
@@ -67,7 +62,7 @@ export const userCalls = [
     echoToken: true,
     params: {},
     async handler({ session, services }) {
-      return identity(services, requireUser(session));
+      return identity(services, requireUser(session.user));
     },
   }),
 
@@ -77,7 +72,7 @@ export const userCalls = [
     csrf: 'required',
     params: { enable: { type: 'boolean' } },
     async handler({ params, session, services }) {
-      const user = requireUser(session);
+      const user = requireUser(session.user);
       if (params.enable !== undefined) session.autosave = params.enable;
       return identity(services, user);
     },
@@ -89,7 +84,7 @@ export const userCalls = [
     csrf: 'required',
     params: {},
     async handler({ session, services }) {
-      const user = requireUser(session);
+      const user = requireUser(session.user);
       await services.grid.releaseUser(user.id);
       return { whoami: user.username };
     },

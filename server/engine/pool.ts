@@ -10,16 +10,13 @@
  */
 import { EventEmitter } from 'node:events';
 import type { RNode } from './node';
-import type { Encodable } from './rserve/encode';
 import { RError } from './rserve/errors';
-import type { OobMessage } from './rserve/connection';
 import { RSession, type RSessionOptions } from './session';
 
-export interface SessionPoolOptions {
+/** What every session of the pool is opened with (see RSessionOptions), plus the pool's own limits. */
+export interface SessionPoolOptions extends Omit<RSessionOptions, 'node'> {
   /** The nodes sessions are started on (least loaded first, filtered by cluster). */
   nodes: RNode | RNode[];
-  /** Working directories are made under this directory (DEPLOYR_DATA_DIR/sessions). */
-  baseDir: string;
   /** Idle sessions kept ready (default 2). */
   min?: number;
   /** Most live sessions in all states (default 64). */
@@ -28,14 +25,6 @@ export interface SessionPoolOptions {
   maxIdle?: number;
   /** Milliseconds acquire waits at the cap before `R_POOL_EXHAUSTED` (default 0). */
   acquireTimeout?: number;
-  /** Runs once per new R process, after it is in its working directory (e.g. loads the R runtime). */
-  init?: (session: RSession) => Promise<void>;
-  /** Runs after each recycle. */
-  onRecycle?: (session: RSession) => Promise<void>;
-  callTimeout?: number;
-  interruptGrace?: number;
-  connectTimeout?: number;
-  onOobMessage?: (message: OobMessage) => Encodable | Promise<Encodable>;
   log?: (line: string) => void;
 }
 

@@ -7,6 +7,7 @@ import type { ParamSchema, ParamValues } from './params';
 import type { ResponsePayload } from './envelope';
 import type { Services } from '../services';
 import type { AuthenticatedUser, Role } from '../services/users';
+import { DeployRError } from './errors';
 
 /**
  * Who may call. Mandatory on every definition, so a call cannot become public by omission.
@@ -81,6 +82,15 @@ export interface CallDefinition<S extends ParamSchema = ParamSchema> {
 /** Keeps the parameter types flowing from `params` into `handler`. */
 export function defineCall<S extends ParamSchema>(def: CallDefinition<S>): CallDefinition<S> {
   return def;
+}
+
+/**
+ * The signed-in user of a call whose `access` is not 'anonymous' (the adapter has checked it;
+ * this narrows the type, and refuses with 401 should a definition and its handler disagree).
+ */
+export function requireUser(user: AuthenticatedUser | undefined): AuthenticatedUser {
+  if (!user) throw new DeployRError(401);
+  return user;
 }
 
 export function isDownload(result: CallResult): result is DownloadResult {

@@ -147,7 +147,7 @@ function decodeAllInputs(params: InputParams): DecodedInput[] {
     throw err;
   }
   const bad = inputs.find((i) => i.name.includes('\u0000') || holdsNul(i.value));
-  if (bad) throw new DeployRError(400, `Bad Request: invalid inputs: input "${bad.name.replace(/\u0000/g, '\\0')}" holds a NUL character, which R strings cannot`);
+  if (bad) throw new DeployRError(400, `Bad Request: invalid inputs: input "${bad.name.split('\u0000').join('\\0')}" holds a NUL character, which R strings cannot`);
   return inputs;
 }
 
