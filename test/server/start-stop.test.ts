@@ -10,6 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { freePort } from '../../server/db/embedded';
+import { createTestDatabase } from '../helpers/db';
 
 const exec = promisify(execFile);
 const root = path.resolve(__dirname, '../..');
@@ -114,4 +115,26 @@ it('finishes an in-flight R execution before stopping on SIGTERM', async () => {
   // Nothing of ours is left running: not PostgreSQL, not Rserve.
   const { stdout } = await exec('ps', ['-eo', 'args']);
   expect(stdout).not.toContain(dataDir);
+}, 240_000);
+
+it('uses the PostgreSQL named by DATABASE_URL instead of the embedded one', async () => {
+  const database = await createTestDatabase();
+  try {
+    await database.db.destroy();
+    const r = await start({ DATABASE_URL: database.url, DEPLOYR_ADMIN_PASSWORD: 'pw-ext', DEPLOYR_DATA_DIR: `${dataDir}-ext` });
+    expect(r.output()).not.toContain('embedded PostgreSQL');
+    const login = await request(r.url).post('/deployr/r/user/login').type('form').send({ username: 'admin', password: 'pw-ext' });
+    expect(login.body.deployr.response.success).toBe(true);
+    expect(await stop(r, 'SIGTERM')).toBe(0);
+    // The users live in that database.
+    const { Client } = await import('pg');
+    const c = new Client({ connectionString: database.url });
+    await c.connect();
+    const rows = await c.query("select username from users where username = 'admin'");
+    await c.end();
+    expect(rows.rowCount).toBe(1);
+  } finally {
+    fs.rmSync(`${dataDir}-ext`, { recursive: true, force: true });
+    await database.drop().catch(() => undefined);
+  }
 }, 240_000);
