@@ -323,4 +323,27 @@ describe('releasing temporary projects', () => {
       await idle.close();
     }
   }, 60_000);
+
+});
+
+describe('grid limits', () => {
+  it('answers 910 past maxConcurrentLiveProjectCount and 913 when the R pool is exhausted', async () => {
+    const limited = await startTestServer({ DEPLOYR_R_POOL_MIN: '0', DEPLOYR_R_POOL_MAX: '2', DEPLOYR_MAX_CONCURRENT_LIVE_PROJECT_COUNT: '1' });
+    try {
+      await limited.app.services.users.create({ username: 'a', password: 'pw' });
+      await limited.app.services.users.create({ username: 'b', password: 'pw' });
+      await limited.app.services.users.create({ username: 'c', password: 'pw' });
+      const create = async (username: string) => {
+        const { agent, token } = await loginAgent(limited, username, 'pw');
+        return responseOf(await agent.post('/deployr/r/project/create').set('X-XSRF-TOKEN', token));
+      };
+      const first = await loginAgent(limited, 'a', 'pw');
+      expect(responseOf(await first.agent.post('/deployr/r/project/create').set('X-XSRF-TOKEN', first.token)).success).toBe(true);
+      expect(responseOf(await first.agent.post('/deployr/r/project/create').set('X-XSRF-TOKEN', first.token))).toMatchObject({ success: false, errorCode: 910 });
+      expect((await create('b')).success).toBe(true);
+      expect(await create('c')).toMatchObject({ success: false, errorCode: 913 });
+    } finally {
+      await limited.close();
+    }
+  }, 60_000);
 });
